@@ -1,0 +1,5 @@
+import sys
+
+from oddsstore.cli import main
+
+sys.exit(main())
