@@ -1,0 +1,11 @@
+DROP TABLE event_scrape_status;
+DROP TABLE competitor_market_odds;
+DROP TABLE competitor_odds_snapshots;
+DROP TABLE market_odds;
+DROP TABLE odds_snapshots;
+DROP TABLE scrape_runs;
+DROP TABLE competitor_events;
+DROP TABLE competitor_tournaments;
+DROP TABLE events;
+DROP TABLE tournaments;
+DROP TABLE bookmakers;

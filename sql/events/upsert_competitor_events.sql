@@ -1,0 +1,33 @@
+-- Upsert SportyBet/Bet9ja tournaments and events from one batch's own data, linked to the BetPawa
+-- event with the same SportRadar id when there is one. Input rows are unique by (source, external_id).
+-- Returns (id, source, external_id) of every row.
+WITH input AS (
+    SELECT *
+    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::text[], $8::text[], $9::text[])
+        AS u (source, external_id, sportradar_id, home_team, away_team, kickoff, tournament, country, tournament_external_id)
+),
+t AS (
+    INSERT INTO competitor_tournaments AS t (source, name, country, external_id)
+    SELECT DISTINCT ON (source, tournament, country) source, tournament, country, tournament_external_id
+    FROM input
+    WHERE tournament IS NOT NULL
+    ORDER BY source, tournament, country, tournament_external_id NULLS LAST
+    ON CONFLICT ON CONSTRAINT uq_competitor_tournaments_source_name_country DO UPDATE
+        SET external_id = COALESCE(EXCLUDED.external_id, t.external_id), updated_at = now()
+    RETURNING t.id, t.source, t.name, t.country
+)
+INSERT INTO competitor_events AS c
+    (source, external_id, sportradar_id, event_id, home_team, away_team, kickoff, tournament_id)
+SELECT i.source, i.external_id, i.sportradar_id, ev.id, i.home_team, i.away_team, i.kickoff, t.id
+FROM input AS i
+LEFT JOIN t ON t.source = i.source AND t.name = i.tournament AND t.country IS NOT DISTINCT FROM i.country
+LEFT JOIN events AS ev ON ev.sportradar_id = i.sportradar_id
+ON CONFLICT ON CONSTRAINT uq_competitor_events_source_external_id DO UPDATE
+    SET sportradar_id = EXCLUDED.sportradar_id,
+        event_id = COALESCE(EXCLUDED.event_id, c.event_id),
+        home_team = EXCLUDED.home_team,
+        away_team = EXCLUDED.away_team,
+        kickoff = EXCLUDED.kickoff,
+        tournament_id = COALESCE(EXCLUDED.tournament_id, c.tournament_id),
+        updated_at = now()
+RETURNING c.id, c.source, c.external_id

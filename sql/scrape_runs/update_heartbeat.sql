@@ -1,0 +1,1 @@
+UPDATE scrape_runs SET heartbeat_at = now() WHERE id = $1 AND status = 'running'
