@@ -1,0 +1,55 @@
+"""Event rows: BetPawa ``events`` and ``competitor_events``, with their tournaments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+
+from oddsstore.db import load_sql
+from oddsstore.repositories.columns import CompetitorEventColumns, EventColumns
+
+_UPSERT_EVENTS = load_sql("events/upsert_events")
+_UPSERT_COMPETITOR_EVENTS = load_sql("events/upsert_competitor_events")
+
+
+class EventsRepository:
+    """Upserts of event rows from a batch's own data. Takes the caller's connection."""
+
+    def __init__(self, conn: asyncpg.Connection[Any]) -> None:
+        self._conn = conn
+
+    async def upsert_events(self, *, rows: EventColumns) -> dict[str, int]:
+        """Upsert BetPawa tournaments and events; return ``sportradar_id -> events.id``."""
+        if not len(rows):
+            return {}
+        records = await self._conn.fetch(
+            _UPSERT_EVENTS,
+            rows.sportradar_id,
+            rows.betpawa_event_id,
+            rows.home_team,
+            rows.away_team,
+            rows.kickoff,
+            rows.tournament,
+            rows.country,
+            rows.tournament_external_id,
+        )
+        return {r["sportradar_id"]: r["id"] for r in records}
+
+    async def upsert_competitor_events(self, *, rows: CompetitorEventColumns) -> dict[tuple[str, str], int]:
+        """Upsert competitor tournaments and events; return ``(source, external_id) -> id``."""
+        if not len(rows):
+            return {}
+        records = await self._conn.fetch(
+            _UPSERT_COMPETITOR_EVENTS,
+            rows.source,
+            rows.external_id,
+            rows.sportradar_id,
+            rows.home_team,
+            rows.away_team,
+            rows.kickoff,
+            rows.tournament,
+            rows.country,
+            rows.tournament_external_id,
+        )
+        return {(r["source"], r["external_id"]): r["id"] for r in records}

@@ -1,0 +1,120 @@
+"""``scrape_runs``: a run's lifecycle, its counters, and the advisory lock that keeps cycles apart."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import asyncpg
+import orjson
+
+from oddsstore.db import load_sql
+from oddsstore.models import RunStatus, ScrapeRun
+
+_INSERT = load_sql("scrape_runs/insert_scrape_run")
+_SELECT = load_sql("scrape_runs/select_scrape_run")
+_HEARTBEAT = load_sql("scrape_runs/update_heartbeat")
+_DISCOVERY = load_sql("scrape_runs/update_discovery")
+_ADD_COUNTERS = load_sql("scrape_runs/add_batch_counters")
+_FINISH = load_sql("scrape_runs/finish_scrape_run")
+_TRY_LOCK = load_sql("scrape_runs/try_cycle_lock")
+_RELEASE_LOCK = load_sql("scrape_runs/release_cycle_lock")
+
+# Key of the session-level advisory lock held by a running cycle (any fixed bigint; "odds" in ASCII).
+CYCLE_LOCK_KEY = 0x6F646473
+
+
+def _run(r: asyncpg.Record) -> ScrapeRun:
+    return ScrapeRun(
+        id=r["id"],
+        status=RunStatus(r["status"]),
+        trigger=r["trigger"],
+        started_at=r["started_at"],
+        finished_at=r["finished_at"],
+        heartbeat_at=r["heartbeat_at"],
+        events_total=r["events_total"],
+        events_scraped=r["events_scraped"],
+        events_failed=r["events_failed"],
+        snapshots_created=r["snapshots_created"],
+        markets_stored=r["markets_stored"],
+        discovery=orjson.loads(r["discovery"]),
+        error=r["error"],
+    )
+
+
+class ScrapeRunsRepository:
+    """Run rows. Takes the caller's connection; the cycle lock belongs to that connection's session."""
+
+    def __init__(self, conn: asyncpg.Connection[Any], *, lock_key: int = CYCLE_LOCK_KEY) -> None:
+        self._conn = conn
+        self._lock_key = lock_key
+
+    async def create(self, *, trigger: str) -> ScrapeRun:
+        """Start a run (status ``running``)."""
+        record = await self._conn.fetchrow(_INSERT, trigger)
+        assert record is not None
+        return _run(record)
+
+    async def get(self, *, run_id: int) -> ScrapeRun | None:
+        record = await self._conn.fetchrow(_SELECT, run_id)
+        return None if record is None else _run(record)
+
+    async def heartbeat(self, *, run_id: int) -> None:
+        """Mark a running run alive now."""
+        await self._conn.execute(_HEARTBEAT, run_id)
+
+    async def set_discovery(self, *, run_id: int, discovery: Mapping[str, int], events_total: int) -> None:
+        """Record events discovered per platform and the number of merged events to scrape."""
+        await self._conn.execute(_DISCOVERY, run_id, orjson.dumps(dict(discovery)).decode(), events_total)
+
+    async def add_batch_counters(
+        self,
+        *,
+        run_id: int,
+        events_scraped: int,
+        events_failed: int,
+        snapshots_created: int,
+        markets_stored: int,
+    ) -> None:
+        """Add one stored batch's counters to the run."""
+        await self._conn.execute(
+            _ADD_COUNTERS, run_id, events_scraped, events_failed, snapshots_created, markets_stored
+        )
+
+    async def finish(
+        self,
+        *,
+        run_id: int,
+        status: RunStatus,
+        events_total: int | None = None,
+        events_scraped: int | None = None,
+        events_failed: int | None = None,
+        snapshots_created: int | None = None,
+        markets_stored: int | None = None,
+        error: str | None = None,
+    ) -> ScrapeRun:
+        """Close a run. Counters left ``None`` keep the values accumulated by ``add_batch_counters``."""
+        if status is RunStatus.RUNNING:
+            raise ValueError("a run cannot finish as 'running'")
+        record = await self._conn.fetchrow(
+            _FINISH,
+            run_id,
+            status.value,
+            events_total,
+            events_scraped,
+            events_failed,
+            snapshots_created,
+            markets_stored,
+            error,
+        )
+        if record is None:
+            raise LookupError(f"no scrape run {run_id}")
+        return _run(record)
+
+    async def try_cycle_lock(self) -> bool:
+        """Take the cycle lock for this connection's session without waiting; ``False`` if held elsewhere."""
+        return bool(await self._conn.fetchval(_TRY_LOCK, self._lock_key))
+
+    async def release_cycle_lock(self) -> bool:
+        """Release the cycle lock; ``False`` if this session did not hold it."""
+        return bool(await self._conn.fetchval(_RELEASE_LOCK, self._lock_key))

@@ -1,0 +1,83 @@
+"""``event_scrape_status``: one row per event and run."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import asyncpg
+import attrs
+import orjson
+
+from oddsstore.db import load_sql
+from oddsstore.models import EventScrapeStatus
+from oddsstore.repositories.columns import StatusColumns
+
+_INSERT = load_sql("scrape_status/insert_event_scrape_statuses")
+_SELECT_FOR_RUN = load_sql("scrape_status/select_statuses_for_run")
+_COUNT_FOR_RUN = load_sql("scrape_status/count_statuses_for_run")
+
+
+@attrs.frozen(slots=True)
+class ScrapeStatusCounts:
+    """Status rows of one run: how many per status, and how many events failed on each platform."""
+
+    by_status: Mapping[str, int]
+    failed_by_platform: Mapping[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_status.values())
+
+
+class ScrapeStatusRepository:
+    """Writes and reads ``event_scrape_status``. Takes the caller's connection."""
+
+    def __init__(self, conn: asyncpg.Connection[Any]) -> None:
+        self._conn = conn
+
+    async def insert_statuses(self, *, run_id: int, rows: StatusColumns) -> list[str]:
+        """Insert one row per event; rows existing for (run, event) are left alone.
+
+        Returns the sportradar ids of the rows actually written."""
+        if not len(rows):
+            return []
+        records = await self._conn.fetch(
+            _INSERT,
+            run_id,
+            rows.sportradar_id,
+            rows.status,
+            rows.requested_json,
+            rows.scraped_json,
+            rows.failed_json,
+            rows.timing_ms,
+            rows.error_details_json,
+        )
+        return [r["sportradar_id"] for r in records]
+
+    async def list_for_run(self, *, run_id: int) -> list[EventScrapeStatus]:
+        """Every status row of a run, in insertion order."""
+        records = await self._conn.fetch(_SELECT_FOR_RUN, run_id)
+        return [
+            EventScrapeStatus(
+                id=r["id"],
+                scrape_run_id=r["scrape_run_id"],
+                sportradar_id=r["sportradar_id"],
+                status=r["status"],
+                platforms_requested=tuple(orjson.loads(r["platforms_requested"])),
+                platforms_scraped=tuple(orjson.loads(r["platforms_scraped"])),
+                platforms_failed=tuple(orjson.loads(r["platforms_failed"])),
+                timing_ms=r["timing_ms"],
+                error_details=None if r["error_details"] is None else orjson.loads(r["error_details"]),
+                created_at=r["created_at"],
+            )
+            for r in records
+        ]
+
+    async def counts_for_run(self, *, run_id: int) -> ScrapeStatusCounts:
+        """Rows by status and failures by platform for one run."""
+        by_status: dict[str, int] = {}
+        failed: dict[str, int] = {}
+        for r in await self._conn.fetch(_COUNT_FOR_RUN, run_id):
+            (by_status if r["kind"] == "status" else failed)[r["key"]] = r["n"]
+        return ScrapeStatusCounts(by_status=by_status, failed_by_platform=failed)
