@@ -1,0 +1,100 @@
+"""Bet9ja ``GetEvent``: a flat dict of odds keyed ``S_<MARKET>[@<param>]_<OUTCOME>``, grouped back into
+markets by (BetPawa market, param); team totals (``S_HAOU``) split into home and away markets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from oddsstore.models import EventOdds, Outcome, Platform
+from oddsstore.parsing import assembly as a
+from oddsstore.parsing.common import (
+    as_mapping,
+    field,
+    id_field,
+    kickoff_naive_utc,
+    mapping_field,
+    odds_value,
+    opt_text,
+    split_teams,
+    str_field,
+)
+from oddsstore.parsing.errors import ParseError
+from oddsstore.parsing.mapping import MarketDef, market_table
+from oddsstore.parsing.oddskeys import param_number, split_odds_key
+
+BAD_ODDS_KEY = "bad_odds_key"
+
+
+def _markets(odds: Any, asm: a.MarketAssembler) -> None:
+    table = market_table().bet9ja
+    groups: set[tuple[str, str | None]] = set()
+    unmapped: set[tuple[str, str | None]] = set()
+    buckets: dict[tuple[str, str | None], tuple[MarketDef, list[tuple[int, Outcome]]]] = {}
+    for key, raw in odds.items():
+        try:
+            market, param, suffix = split_odds_key(key)
+        except ParseError:
+            asm.skip(BAD_ODDS_KEY)
+            continue
+        groups.add((market, param))
+        refs = table.get(market)
+        if refs is None:
+            unmapped.add((market, param))
+            continue
+        ref = refs.get(suffix)
+        if ref is None:
+            asm.skip(a.UNKNOWN_OUTCOME)
+            continue
+        if ref.name is None:
+            asm.skip(a.UNMAPPED_OUTCOME)
+            continue
+        value = odds_value(raw)
+        if value is None:
+            asm.skip(a.BAD_ODDS)
+            continue
+        bucket = buckets.setdefault((ref.market.market_id, param), (ref.market, []))
+        bucket[1].append((ref.position, Outcome(name=ref.name, odds=value)))  # no suspended flag
+    asm.seen += len(groups)
+    if unmapped:
+        asm.skip(a.UNMAPPED_MARKET, len(unmapped))
+    for (_, param), (mdef, outcomes) in buckets.items():
+        try:
+            line = None if param is None else param_number(param)
+        except ParseError:
+            asm.skip(a.BAD_SPECIFIER)
+            continue
+        has_handicap = mdef.handicap_type is not None and line is not None
+        asm.add(
+            market_id=mdef.market_id,
+            market_name=mdef.name,
+            outcomes=outcomes,
+            line=line,
+            handicap_type=mdef.handicap_type if has_handicap else None,
+            handicap_home=line if has_handicap else None,
+            handicap_away=-line + 0.0 if has_handicap and line is not None else None,
+        )
+
+
+def parse_bet9ja_event(payload: Any) -> EventOdds:
+    """The whole response body ``{"R": "OK", "D": {...}}``.
+
+    The live endpoint's shape (``D.A``/``D.AA``, odds values ``{"v": ...}``) is not an event detail:
+    it raises ParseError (``D.ID`` missing).
+    """
+    data = mapping_field(as_mapping(payload, "<root>"), "D", "")
+    event_id = id_field(data, "ID", "D")
+    home, away = split_teams(str_field(data, "DS", "D"), "D.DS")
+    sg = data.get("SG")
+    facts = a.EventFacts(
+        sportradar_id=id_field(data, "EXTID", "D"),
+        platform_event_id=event_id,
+        kickoff=kickoff_naive_utc(field(data, "STARTDATE", "D"), "D.STARTDATE"),
+        home_team=home,
+        away_team=away,
+        tournament=opt_text(data, "GN"),
+        tournament_id=opt_text(data, "GID"),
+        country=sg.strip() if isinstance(sg, str) and sg.strip() else None,
+    )
+    asm = a.MarketAssembler()
+    _markets(mapping_field(data, "O", "D"), asm)
+    return asm.build(Platform.BET9JA, facts)
