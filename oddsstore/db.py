@@ -21,14 +21,16 @@ from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeAlias
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import asyncpg
 import orjson
+from asyncpg.pool import PoolConnectionProxy
 from loguru import logger
 
 __all__ = [
+    "Connection",
     "MigrationError",
     "apply_migrations",
     "create_pool",
@@ -38,6 +40,9 @@ __all__ = [
     "migrations_dir",
     "sql_names",
 ]
+
+# What repositories and store_batch accept: a plain connection or one acquired from a pool.
+Connection: TypeAlias = "asyncpg.Connection[Any] | PoolConnectionProxy[Any]"
 
 _CHECKOUT_ROOT = Path(__file__).resolve().parent.parent
 

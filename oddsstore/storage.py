@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import asyncpg
 import attrs
 import orjson
 from loguru import logger
 
+from oddsstore.db import Connection
 from oddsstore.models import ALL_PLATFORMS, EventOdds, Platform, ScrapeBatch, ScrapedEvent, StoreResult
 from oddsstore.repositories.columns import (
     CompetitorEventColumns,
@@ -215,7 +215,7 @@ def build_batch_rows(batch: ScrapeBatch) -> BatchRows:
     return rows
 
 
-async def store_batch(conn: asyncpg.Connection[Any], batch: ScrapeBatch, scrape_run_id: int) -> StoreResult:
+async def store_batch(conn: Connection, batch: ScrapeBatch, scrape_run_id: int) -> StoreResult:
     """Store one batch for run ``scrape_run_id`` in one transaction and return what was written.
 
     ``events_stored`` counts the status rows written, ``snapshots_created`` the snapshots written and

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import asyncpg
-
-from oddsstore.db import load_sql
+from oddsstore.db import Connection, load_sql
 from oddsstore.repositories.columns import CompetitorEventColumns, EventColumns
 
 _UPSERT_EVENTS = load_sql("events/upsert_events")
@@ -16,7 +12,7 @@ _UPSERT_COMPETITOR_EVENTS = load_sql("events/upsert_competitor_events")
 class EventsRepository:
     """Upserts of event rows from a batch's own data. Takes the caller's connection."""
 
-    def __init__(self, conn: asyncpg.Connection[Any]) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     async def upsert_events(self, *, rows: EventColumns) -> dict[str, int]:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import asyncpg
 import attrs
 import orjson
 
-from oddsstore.db import load_sql
+from oddsstore.db import Connection, load_sql
 from oddsstore.models import Market, Outcome, Platform
 
 _LATEST_FOR_EVENT = load_sql("odds/select_latest_odds_for_event")
@@ -47,7 +46,7 @@ def market_from_row(r: asyncpg.Record) -> Market:
 class OddsRepository:
     """Read-side odds queries. Takes the caller's connection."""
 
-    def __init__(self, conn: asyncpg.Connection[Any]) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     async def latest_odds_for_event(self, *, sportradar_id: str) -> dict[Platform, SiteOdds]:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 import asyncpg
 import orjson
 
-from oddsstore.db import load_sql
+from oddsstore.db import Connection, load_sql
 from oddsstore.models import RunStatus, ScrapeRun
 
 _INSERT = load_sql("scrape_runs/insert_scrape_run")
@@ -45,7 +44,7 @@ def _run(r: asyncpg.Record) -> ScrapeRun:
 class ScrapeRunsRepository:
     """Run rows. Takes the caller's connection; the cycle lock belongs to that connection's session."""
 
-    def __init__(self, conn: asyncpg.Connection[Any], *, lock_key: int = CYCLE_LOCK_KEY) -> None:
+    def __init__(self, conn: Connection, *, lock_key: int = CYCLE_LOCK_KEY) -> None:
         self._conn = conn
         self._lock_key = lock_key
 

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
-import asyncpg
 import attrs
 import orjson
 
-from oddsstore.db import load_sql
+from oddsstore.db import Connection, load_sql
 from oddsstore.models import EventScrapeStatus
 from oddsstore.repositories.columns import StatusColumns
 
@@ -33,7 +31,7 @@ class ScrapeStatusCounts:
 class ScrapeStatusRepository:
     """Writes and reads ``event_scrape_status``. Takes the caller's connection."""
 
-    def __init__(self, conn: asyncpg.Connection[Any]) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     async def insert_statuses(self, *, run_id: int, rows: StatusColumns) -> list[str]:

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import asyncpg
-
-from oddsstore.db import load_sql
+from oddsstore.db import Connection, load_sql
 from oddsstore.repositories.columns import MarketColumns, SnapshotColumns
 
 _INSERT_ODDS = load_sql("snapshots/insert_odds_snapshots_with_markets")
@@ -16,7 +12,7 @@ _INSERT_COMPETITOR = load_sql("snapshots/insert_competitor_snapshots_with_market
 class SnapshotsRepository:
     """Bulk snapshot writes. Takes the caller's connection (the caller owns the transaction)."""
 
-    def __init__(self, conn: asyncpg.Connection[Any]) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     async def _insert(
