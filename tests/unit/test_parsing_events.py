@@ -126,8 +126,8 @@ def test_sportybet_slash_descs_map_to_the_right_combo_outcome() -> None:
     assert got["X2 - No"] == by_desc["Draw/Away & No"]
 
 
-def _sportybet_body(markets: list[dict[str, Any]]) -> dict[str, Any]:
-    raw = load("sportybet/event_live_closed_67645534.json")
+def _sportybet_body(markets: list[Any]) -> dict[str, Any]:
+    raw: dict[str, Any] = load("sportybet/event_live_closed_67645534.json")
     raw["data"]["markets"] = markets
     return raw
 
@@ -223,7 +223,7 @@ def test_sportybet_european_handicap_line_is_the_home_handicap() -> None:
 
 
 def _bet9ja_body(odds: dict[str, Any]) -> dict[str, Any]:
-    raw = load("bet9ja/event_prematch_68995116.json")
+    raw: dict[str, Any] = load("bet9ja/event_prematch_68995116.json")
     raw["D"]["O"] = odds
     return raw
 
