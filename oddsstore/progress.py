@@ -27,15 +27,15 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _json_ready(value: Any) -> Any:
+def json_ready(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, Mapping):
-        return {str(_json_ready(k)): _json_ready(v) for k, v in value.items()}
+        return {str(json_ready(k)): json_ready(v) for k, v in value.items()}
     if isinstance(value, tuple | list | frozenset | set):
-        return [_json_ready(v) for v in value]
+        return [json_ready(v) for v in value]
     return value
 
 
@@ -49,7 +49,7 @@ class ProgressEvent:
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"type": self.type}
         for field in attrs.fields(type(self)):
-            out[field.name] = _json_ready(getattr(self, field.name))
+            out[field.name] = json_ready(getattr(self, field.name))
         return out
 
     def to_json(self) -> bytes:

@@ -1,0 +1,152 @@
+"""``oddsstore cycle``: one full scrape cycle against the real sites (or ``--base-url`` ones).
+
+Progress goes to the log (stderr); ``--json`` prints every progress event as one JSON line on stdout.
+Exit status: 0 completed or partial, 1 failed, 3 skipped because another cycle holds the lock.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import sys
+from typing import Any
+
+from loguru import logger
+
+from oddsstore.cli._options import (
+    UsageError,
+    add_cycle_options,
+    add_dsn,
+    client_settings,
+    coordinator_settings,
+    resolve_dsn,
+    selected_platforms,
+)
+from oddsstore.clients import ClientSettings, open_clients
+from oddsstore.coordinator import CoordinatorSettings, EventCoordinator
+from oddsstore.db import apply_migrations, create_pool, mask_dsn
+from oddsstore.models import Platform
+from oddsstore.progress import (
+    BatchComplete,
+    CycleComplete,
+    CycleFailed,
+    CycleSkipped,
+    DiscoveryComplete,
+    ProgressEvent,
+    QueueBuilt,
+)
+
+EXIT_FAILED = 1
+EXIT_SKIPPED = 3
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser("cycle", help="run one full scrape cycle and store it")
+    add_dsn(parser)
+    add_cycle_options(parser)
+    parser.add_argument("--migrate", action="store_true", help="apply migrations first")
+    parser.add_argument("--json", action="store_true", help="print every progress event as a JSON line")
+    parser.set_defaults(func=run)
+
+
+def log_progress(event: ProgressEvent) -> None:
+    """One log line for the events a person watching a cycle cares about."""
+    if isinstance(event, DiscoveryComplete):
+        sites = ", ".join(
+            f"{site} {info['events']}" + (f" (error: {info['error']})" if info.get("error") else "")
+            for site, info in event.sites.items()
+        )
+        logger.info("discovery: {} merged events in {} ms; {}", event.merged_total, event.elapsed_ms, sites)
+    elif isinstance(event, QueueBuilt):
+        logger.info(
+            "queue: {} events in {} batches; by urgency {}", event.events, event.batches, event.by_urgency
+        )
+    elif isinstance(event, BatchComplete):
+        logger.info(
+            "batch {}: {} events, {} failed, {} snapshots, {} markets (scrape {} ms, store {} ms)",
+            event.batch_index,
+            event.events,
+            event.events_failed,
+            event.snapshots,
+            event.markets,
+            event.scrape_ms,
+            event.store_ms,
+        )
+    elif isinstance(event, CycleComplete):
+        logger.info(
+            "run {} {}: {}/{} events scraped, {} failed, {} snapshots, {} markets in {:.1f} s",
+            event.run_id,
+            event.status,
+            event.events_scraped,
+            event.events_total,
+            event.events_failed,
+            event.snapshots,
+            event.markets,
+            event.total_ms / 1000,
+        )
+    elif isinstance(event, CycleFailed):
+        logger.error("run {} failed: {}", event.run_id, event.error)
+    elif isinstance(event, CycleSkipped):
+        logger.warning("cycle skipped: {}", event.reason)
+
+
+def exit_code(last: ProgressEvent | None) -> int:
+    if isinstance(last, CycleSkipped):
+        return EXIT_SKIPPED
+    if isinstance(last, CycleComplete) and last.status != "failed":
+        return 0
+    return EXIT_FAILED
+
+
+async def run_cycle(
+    dsn: str,
+    settings: ClientSettings,
+    platforms: tuple[Platform, ...],
+    coordinator_options: CoordinatorSettings,
+    *,
+    migrate: bool = False,
+    as_json: bool = False,
+) -> int:
+    if migrate:
+        await apply_migrations(dsn)
+    pool = await create_pool(dsn, min_size=2, max_size=4)
+    last: ProgressEvent | None = None
+    try:
+        async with open_clients(settings, platforms=platforms) as clients:
+            coordinator = EventCoordinator(clients, coordinator_options)
+            async with contextlib.aclosing(coordinator.run_full_cycle(pool)) as progress:
+                async for event in progress:
+                    last = event
+                    log_progress(event)
+                    if as_json:
+                        sys.stdout.write(event.to_json().decode() + "\n")
+                        sys.stdout.flush()
+    finally:
+        await pool.close()
+    return exit_code(last)
+
+
+def run(args: argparse.Namespace) -> int:
+    dsn = resolve_dsn(args)
+    if not dsn:
+        print("oddsstore cycle: no DSN: pass --dsn or set ODDSSTORE_DSN", file=sys.stderr)
+        return 2
+    try:
+        settings = client_settings(args)
+        platforms = selected_platforms(args)
+        options = coordinator_settings(args)
+    except UsageError as exc:
+        print(f"oddsstore cycle: {exc}", file=sys.stderr)
+        return 2
+    logger.info("cycle on {} for {}", mask_dsn(dsn), ", ".join(p.value for p in platforms))
+    try:
+        return asyncio.run(
+            run_cycle(dsn, settings, platforms, options, migrate=args.migrate, as_json=args.json)
+        )
+    except ConnectionError as exc:
+        print(f"oddsstore cycle: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("oddsstore cycle: interrupted; the run is marked failed", file=sys.stderr)
+        return 130

@@ -1,0 +1,324 @@
+"""``run_full_cycle``: one whole scrape cycle as an async generator of progress events.
+
+The cycle holds a session-level advisory lock on a connection of its own for its whole life (a second
+cycle on the same database gets ``CYCLE_SKIPPED`` and stops), creates the ``scrape_runs`` row unless one
+is given, beats the row's heart every few seconds and after every batch, and always finalizes the row:
+``completed``, ``partial`` (some events failed on every site, or a site's discovery failed), or ``failed``
+(nothing stored, an error, a cancellation, or the consumer closing the generator early). The final write
+is shielded from cancellation and the lock is released.
+
+The work runs in a task of its own, so a slow consumer never slows the scraping; the generator only
+forwards progress events. Close it with ``contextlib.aclosing`` (or run it to the end) to stop a cycle.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncGenerator, AsyncIterator
+from typing import Any, cast
+
+import asyncpg
+from loguru import logger
+
+from oddsstore.coordinator import EventCoordinator
+from oddsstore.models import RunStatus, StoreResult
+from oddsstore.pipeline import CycleTotals, run_pipeline
+from oddsstore.progress import (
+    TERMINAL_TYPES,
+    CycleComplete,
+    CycleFailed,
+    CycleSkipped,
+    CycleStart,
+    DiscoveryComplete,
+    ProgressEvent,
+    QueueBuilt,
+)
+from oddsstore.queueing import count_by_coverage, count_by_urgency
+from oddsstore.repositories.scrape_runs import ScrapeRunsRepository
+from oddsstore.storage import store_batch
+from oddsstore.store_worker import BatchStorer, PoolStorer
+
+LOCK_HELD = "another scrape cycle is running on this database"
+
+
+class _Cycle:
+    """The state of one cycle: its lock connection, run id, counters and how it ended."""
+
+    def __init__(self, coordinator: EventCoordinator, pool: asyncpg.Pool[Any], run_id: int | None) -> None:
+        self.coordinator = coordinator
+        self.pool = pool
+        self.run_id = run_id
+        self.given_run_id = run_id is not None
+        self.out: asyncio.Queue[ProgressEvent | None] = asyncio.Queue()
+        self.totals = CycleTotals()
+        self.discovery_ms = 0
+        self.discovery_errors = False
+        self.started = time.perf_counter()
+        self.stop_reason = "cancelled"
+        self._db_lock = asyncio.Lock()
+        self._conn: Any = None  # the lock connection (a pool proxy)
+
+    def emit(self, event: ProgressEvent) -> None:
+        self.out.put_nowait(event)
+
+    def elapsed_ms(self) -> int:
+        return int((time.perf_counter() - self.started) * 1000)
+
+    # --- the run row --------------------------------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def _runs(self) -> AsyncIterator[ScrapeRunsRepository]:
+        """The run repository on the lock connection, one user at a time (heartbeat vs. the rest)."""
+        assert self._conn is not None
+        async with self._db_lock:
+            yield ScrapeRunsRepository(_as_conn(self._conn))
+
+    async def _beat(self) -> None:
+        assert self.run_id is not None
+        try:
+            async with self._runs() as runs:
+                await runs.heartbeat(run_id=self.run_id)
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+            logger.warning("heartbeat of run {} failed: {}", self.run_id, exc)
+
+    async def heartbeat_forever(self) -> None:
+        interval = self.coordinator.settings.heartbeat_interval_s
+        while True:
+            await asyncio.sleep(interval)
+            await self._beat()
+
+    async def after_batch(self, scraped: int, failed: int, result: StoreResult) -> None:
+        """Add a stored batch's counters to the run row (which also beats its heart)."""
+        assert self.run_id is not None
+        try:
+            async with self._runs() as runs:
+                await runs.add_batch_counters(
+                    run_id=self.run_id,
+                    events_scraped=scraped,
+                    events_failed=failed,
+                    snapshots_created=result.snapshots_created,
+                    markets_stored=result.markets_stored,
+                )
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+            logger.warning("counters of run {} not updated: {}", self.run_id, exc)
+
+    def final_status(self) -> RunStatus:
+        t = self.totals
+        if t.events_scraped == 0:
+            return RunStatus.FAILED
+        if t.events_failed > 0 or self.discovery_errors:
+            return RunStatus.PARTIAL
+        return RunStatus.COMPLETED
+
+    async def finish(self, status: RunStatus, error: str | None) -> None:
+        """Write the run's end; on a broken lock connection, use a fresh one from the pool."""
+        if self.run_id is None:
+            with contextlib.suppress(asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+                async with self._runs() as runs:
+                    await runs.release_cycle_lock()
+            return
+        t = self.totals
+        counters = {
+            "events_total": t.events_total,
+            "events_scraped": t.events_scraped,
+            "events_failed": t.events_failed,
+            "snapshots_created": t.snapshots,
+            "markets_stored": t.markets,
+        }
+        try:
+            async with self._runs() as runs:
+                await runs.finish(run_id=self.run_id, status=status, error=error, **counters)
+                await runs.release_cycle_lock()
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+            logger.warning("finishing run {} on its own connection failed ({}); retrying", self.run_id, exc)
+            async with self.pool.acquire() as conn:
+                await ScrapeRunsRepository(_as_conn(conn)).finish(
+                    run_id=self.run_id, status=status, error=error, **counters
+                )
+
+    # --- the work -----------------------------------------------------------------------------------
+
+    async def drive(self) -> None:
+        """The whole cycle; always puts a terminal event (unless cancelled) and then ``None`` on ``out``."""
+        try:
+            async with self.pool.acquire() as conn:
+                self._conn = conn
+                runs = ScrapeRunsRepository(_as_conn(conn))
+                if not await runs.try_cycle_lock():
+                    if self.run_id is not None:
+                        await runs.finish(
+                            run_id=self.run_id, status=RunStatus.FAILED, error=f"skipped: {LOCK_HELD}"
+                        )
+                    logger.warning("cycle not started: {}", LOCK_HELD)
+                    self.emit(CycleSkipped(run_id=self.run_id, reason=LOCK_HELD))
+                    return
+                await self._locked()
+        finally:
+            self._conn = None
+            self.out.put_nowait(None)
+
+    async def _locked(self) -> None:
+        heart: asyncio.Task[None] | None = None
+        error: str | None = None
+        status = RunStatus.FAILED
+        crashed = False
+        try:
+            if self.run_id is None:
+                async with self._runs() as runs:
+                    self.run_id = (await runs.create(trigger=self.coordinator.settings.trigger)).id
+            heart = asyncio.create_task(self.heartbeat_forever())
+            await self._work()
+            status = self.final_status()
+            if status is RunStatus.FAILED:
+                error = (
+                    "no events discovered"
+                    if self.totals.events_total == 0
+                    else "no event scraped on any site"
+                )
+        except asyncio.CancelledError:
+            error = self.stop_reason
+            raise
+        except Exception as exc:
+            crashed = True
+            error = _describe(exc)
+            logger.opt(exception=exc).error("cycle {} failed", self.run_id)
+        finally:
+            if heart is not None:
+                heart.cancel()
+            final = asyncio.ensure_future(self.finish(status, error))
+            try:
+                await asyncio.shield(final)
+            except asyncio.CancelledError:
+                await final
+                raise
+        run_id = self.run_id if self.run_id is not None else 0
+        t = self.totals
+        if crashed:
+            self.emit(
+                CycleFailed(
+                    run_id=run_id,
+                    error=error or "",
+                    events_total=t.events_total,
+                    events_scraped=t.events_scraped,
+                    events_failed=t.events_failed,
+                    snapshots=t.snapshots,
+                    markets=t.markets,
+                    total_ms=self.elapsed_ms(),
+                )
+            )
+            return
+        self.emit(
+            CycleComplete(
+                run_id=run_id,
+                status=status.value,
+                events_total=t.events_total,
+                events_scraped=t.events_scraped,
+                events_failed=t.events_failed,
+                snapshots=t.snapshots,
+                markets=t.markets,
+                total_ms=self.elapsed_ms(),
+                discovery_ms=self.discovery_ms,
+                success_rate=round(t.events_scraped / t.events_total, 4) if t.events_total else 0.0,
+            )
+        )
+
+    async def _work(self) -> None:
+        assert self.run_id is not None
+        coordinator = self.coordinator
+        self.emit(
+            CycleStart(
+                run_id=self.run_id,
+                trigger=coordinator.settings.trigger,
+                platforms=tuple(p.value for p in coordinator.platforms),
+            )
+        )
+        found = await coordinator.discover_events()
+        self.discovery_ms = found.elapsed_ms
+        self.discovery_errors = any(info.error for info in found.sites.values())
+        self.totals.events_total = len(found.targets)
+        async with self._runs() as runs:
+            await runs.set_discovery(
+                run_id=self.run_id,
+                discovery={p.value: info.events for p, info in found.sites.items()},
+                events_total=len(found.targets),
+            )
+        self.emit(
+            DiscoveryComplete(
+                run_id=self.run_id,
+                sites={
+                    p.value: {
+                        "events": i.events,
+                        "elapsed_ms": i.elapsed_ms,
+                        "error": i.error,
+                        "counts": i.counts,
+                    }
+                    for p, i in found.sites.items()
+                },
+                merged_total=len(found.targets),
+                kickoff_disagreements=found.merge.kickoff_disagreements,
+                duplicates_dropped=found.merge.duplicates_dropped,
+                elapsed_ms=found.elapsed_ms,
+            )
+        )
+        queue = coordinator.build_priority_queue()
+        batches = coordinator.remaining_batches()
+        now = coordinator.clock()
+        self.emit(
+            QueueBuilt(
+                run_id=self.run_id,
+                events=len(queue),
+                batches=len(batches),
+                batch_size=coordinator.settings.batch_size,
+                by_urgency=count_by_urgency(queue, now),
+                by_coverage=count_by_coverage(queue),
+            )
+        )
+        storer: BatchStorer = coordinator.storer or PoolStorer(self.pool, store_batch)
+        await run_pipeline(
+            coordinator,
+            batches,
+            run_id=self.run_id,
+            storer=storer,
+            emit=self.emit,
+            totals=self.totals,
+            after_batch=self.after_batch,
+        )
+
+
+def _as_conn(conn: Any) -> asyncpg.Connection[Any]:
+    """A pooled connection proxy behaves as a connection (asyncpg's stubs type them apart)."""
+    return cast("asyncpg.Connection[Any]", conn)
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, BaseExceptionGroup):
+        first = exc.exceptions[0]
+        return _describe(first)
+    return f"{type(exc).__name__}: {exc}"[:2000]
+
+
+async def run_full_cycle(
+    coordinator: EventCoordinator, pool: asyncpg.Pool[Any], scrape_run_id: int | None = None
+) -> AsyncGenerator[ProgressEvent, None]:
+    """Run one cycle; yields its progress events, the last being terminal (see oddsstore.progress)."""
+    cycle = _Cycle(coordinator, pool, scrape_run_id)
+    driver = asyncio.create_task(cycle.drive())
+    finished = False
+    try:
+        while (event := await cycle.out.get()) is not None:
+            yield event
+            if event.type in TERMINAL_TYPES:
+                finished = True
+        await driver
+    finally:
+        if not driver.done():
+            cycle.stop_reason = (
+                "cancelled: the progress consumer stopped before the cycle ended"
+                if not finished
+                else "cancelled"
+            )
+            driver.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await driver

@@ -1,0 +1,144 @@
+"""The scrape/store pipeline of one cycle: batches scraped with a look-ahead window, stored in order.
+
+Three cooperating tasks:
+
+- the *launcher* starts batch k's events (every site of an event at once) as soon as fewer than
+  ``scrape_window`` batches are being scraped, so the sites' queues never run dry at a batch edge: while
+  batch k's stragglers finish, batch k+1's requests already wait in the clients' per-site queues;
+- the *collector* waits for batch k's events (in order), then hands the finished batch to the store queue
+  (capacity one: at most one batch waits for storage) and frees the window slot;
+- the *store worker* stores batches one by one, in order, through the cycle's ``BatchStorer``, and emits
+  ``BATCH_COMPLETE``.
+
+So storing batch k overlaps scraping batches k+1 and k+2, and memory stays bounded by
+``scrape_window + 2`` batches whatever the sites or the database do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Sequence
+
+import attrs
+
+from oddsstore.coordinator import Emit, EventCoordinator
+from oddsstore.models import EventTarget, ScrapeBatch, ScrapedEvent, StoreResult
+from oddsstore.progress import BatchComplete, BatchStart
+from oddsstore.queueing import requests_by_platform
+from oddsstore.store_worker import BatchStorer
+
+
+@attrs.define(slots=True)
+class CycleTotals:
+    """Counters of a cycle so far (what the run row and ``CYCLE_COMPLETE`` report)."""
+
+    events_total: int = 0
+    events_scraped: int = 0  # at least one site scraped (status row "completed")
+    events_failed: int = 0  # every site failed (status row "failed")
+    events_stored: int = 0  # status rows written, as storage reports them
+    snapshots: int = 0
+    markets: int = 0
+    store_errors: int = 0  # StoreResult.errors lines (refused markets, failed sites)
+    batches_stored: int = 0
+    scrape_ms: int = 0
+    store_ms: int = 0
+
+
+@attrs.define(slots=True)
+class _InFlight:
+    index: int
+    tasks: list[asyncio.Task[ScrapedEvent]]
+    started: float
+
+
+def _is_scraped(event: ScrapedEvent) -> bool:
+    return any(r.odds is not None for r in event.results)
+
+
+async def run_pipeline(
+    coordinator: EventCoordinator,
+    batches: Sequence[tuple[EventTarget, ...]],
+    *,
+    run_id: int,
+    storer: BatchStorer,
+    emit: Emit,
+    totals: CycleTotals,
+    after_batch: Callable[[int, int, StoreResult], Awaitable[None]] | None = None,
+) -> None:
+    """Scrape and store ``batches`` in order, updating ``totals`` as each batch is stored.
+
+    ``after_batch(events_scraped, events_failed, result)`` runs after each batch is stored. Any
+    exception (a storer failure, a cancellation) cancels every task of the pipeline and propagates.
+    """
+    window = asyncio.Semaphore(coordinator.settings.scrape_window)
+    started: asyncio.Queue[_InFlight | None] = asyncio.Queue()
+    to_store: asyncio.Queue[tuple[ScrapeBatch, int] | None] = asyncio.Queue(maxsize=1)
+
+    async with asyncio.TaskGroup() as group:
+
+        async def launcher() -> None:
+            for index, targets in enumerate(batches):
+                await window.acquire()
+                emit(
+                    BatchStart(
+                        run_id=run_id,
+                        batch_index=index,
+                        events=len(targets),
+                        requests=requests_by_platform(targets),
+                    )
+                )
+                tasks = [
+                    group.create_task(
+                        coordinator.scrape_event(t, emit=emit, run_id=run_id, batch_index=index)
+                    )
+                    for t in targets
+                ]
+                started.put_nowait(_InFlight(index, tasks, time.perf_counter()))
+            started.put_nowait(None)
+
+        async def collector() -> None:
+            while (flight := await started.get()) is not None:
+                events = [await task for task in flight.tasks]
+                scrape_ms = int((time.perf_counter() - flight.started) * 1000)
+                await to_store.put((ScrapeBatch(events=tuple(events), batch_index=flight.index), scrape_ms))
+                window.release()
+            await to_store.put(None)
+
+        async def store_worker() -> None:
+            while (item := await to_store.get()) is not None:
+                batch, scrape_ms = item
+                start = time.perf_counter()
+                result = await storer.store(batch, run_id)
+                store_ms = int((time.perf_counter() - start) * 1000)
+                scraped = sum(1 for e in batch.events if _is_scraped(e))
+                failed = len(batch.events) - scraped
+                totals.events_scraped += scraped
+                totals.events_failed += failed
+                totals.events_stored += result.events_stored
+                totals.snapshots += result.snapshots_created
+                totals.markets += result.markets_stored
+                totals.store_errors += len(result.errors)
+                totals.batches_stored += 1
+                totals.scrape_ms += scrape_ms
+                totals.store_ms += store_ms
+                emit(
+                    BatchComplete(
+                        run_id=run_id,
+                        batch_index=batch.batch_index,
+                        events=len(batch.events),
+                        events_stored=result.events_stored,
+                        events_failed=failed,
+                        snapshots=result.snapshots_created,
+                        markets=result.markets_stored,
+                        errors=len(result.errors),
+                        scrape_ms=scrape_ms,
+                        store_ms=store_ms,
+                    )
+                )
+                if after_batch is not None:
+                    await after_batch(scraped, failed, result)
+
+        group.create_task(launcher())
+        group.create_task(collector())
+        group.create_task(store_worker())
