@@ -58,6 +58,27 @@ def _small_list() -> Any:
     return raw
 
 
+def _sportybet_list() -> Any:
+    raw = load("sportybet/list_wapConfigurableEventsByOrder_trimmed.json")
+    del raw["_TRIMMED_NOTE"]
+    for block in raw["data"]:
+        for event in block["events"]:
+            event["markets"] = []
+    return raw
+
+
+def _bet9ja_group() -> Any:
+    """A GetEventsInGroupV2-shaped page built from the captured event's facts."""
+    event = load("bet9ja/event_prematch_68995116.json")["D"]
+    item = {k: event[k] for k in ("ID", "C", "EXTID", "DS", "STARTDATE", "GN", "GID")}
+    return {"R": "OK", "D": {"E": [item, {**item, "ID": 1, "EXTID": "2"}]}}
+
+
+def _bet9ja_tree() -> Any:
+    groups = {"G": {"1414963": {"G_DESC": "Chinese Super League"}, "7": {"G_DESC": "FA Cup"}}}
+    return {"R": "OK", "D": {"PAL": {"1": {"SG": {"12016": {"SG_DESC": "China", **groups}}}}}}
+
+
 def paths(value: Any, prefix: Path_ = ()) -> list[Path_]:
     found: list[Path_] = []
     if isinstance(value, dict):
@@ -112,6 +133,9 @@ CASES: list[tuple[str, Callable[[Any], Any], Any]] = [
     ("bet9ja", lambda p: parse_event(Platform.BET9JA, p), _small_bet9ja()),
     ("betpawa tree", lambda p: parse_tree(Platform.BETPAWA, p), _small_tree()),
     ("betpawa list", lambda p: parse_discovery_page(Platform.BETPAWA, p), _small_list()),
+    ("sportybet list", lambda p: parse_discovery_page(Platform.SPORTYBET, p), _sportybet_list()),
+    ("bet9ja group", lambda p: parse_discovery_page(Platform.BET9JA, p), _bet9ja_group()),
+    ("bet9ja tree", lambda p: parse_tree(Platform.BET9JA, p), _bet9ja_tree()),
 ]
 
 
