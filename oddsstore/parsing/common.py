@@ -102,17 +102,18 @@ def number(text: Any) -> float | None:
 
     Refuses booleans, infinities, NaN, over-long text and Python-only spellings such as ``1_0``.
     """
-    if isinstance(text, bool):
-        return None
-    if isinstance(text, int | float):
-        value = float(text)
-    elif isinstance(text, str):
+    kind = type(text)  # exact types: bool is not a number here, and this is the hot path
+    if kind is float:
+        value: float = text
+    elif kind is str:
         if len(text) > _MAX_NUMBER_TEXT or "_" in text:
             return None
         try:
             value = float(text)
         except ValueError:
             return None
+    elif kind is int:
+        value = float(text)
     else:
         return None
     return value if math.isfinite(value) else None
