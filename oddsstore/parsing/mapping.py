@@ -46,6 +46,25 @@ BET9JA_TEAM_TOTAL_SPLITS: Mapping[str, Mapping[str, tuple[str, str]]] = {
 }
 
 
+# BetPawa's own payloads name a few outcomes differently from the table's betpawa_outcome column; these
+# aliases (seen in the captured v3/v4 events) land them on the table's names so the sites join.
+BETPAWA_OUTCOME_ALIASES: Mapping[str, Mapping[str, str]] = {
+    "4870": {"1": "Home", "2": "Away"},
+    "1096782": {
+        "Home": "Home Team Only",
+        "Away": "Away Team Only",
+        "Both": "Both Teams",
+        "No Goal": "Neither",
+    },
+}
+
+# Likewise SportyBet descs seen in the captured events that differ from the table's sportybet_desc.
+SPORTYBET_DESC_ALIASES: Mapping[str, Mapping[str, str]] = {
+    "9": {"None": "No Goal"},
+    "30": {"Only Home": "Home only", "Only Away": "Away only"},
+}
+
+
 def normalise_name(name: str) -> str:
     """Loose form of an outcome name, so that BetPawa's "1 - Over" meets the table's "1 & Over"."""
     return " ".join(name.lower().replace(" & ", " - ").split())
@@ -133,23 +152,31 @@ def build_table(text: str) -> MarketTable:
         if not first.betpawa_market_id or not named:
             continue  # known, deliberately unmapped market
         positions = {r.betpawa_outcome: r.position for r in named}
+        aliases = {normalise_name(n): n for n in positions}
+        for alias, canonical in BETPAWA_OUTCOME_ALIASES.get(first.betpawa_market_id, {}).items():
+            if canonical in positions:
+                aliases[normalise_name(alias)] = canonical
         market = MarketDef(
             market_id=first.betpawa_market_id,
             name=first.market_name,
             handicap_type=HANDICAP_TYPES.get(first.betpawa_market_id),
             positions=positions,
-            aliases={normalise_name(n): n for n in positions},
+            aliases=aliases,
         )
         betpawa.setdefault(market.market_id, market)
 
         sporty_rows = sorted((r for r in rows if r.sportybet_desc), key=lambda r: r.position)
         if first.sportybet_market_id and sporty_rows:
             refs = [OutcomeRef(market, r.betpawa_outcome or None, r.position) for r in sporty_rows]
+            by_desc = {r.sportybet_desc.lower(): ref for r, ref in zip(sporty_rows, refs, strict=True)}
+            for alias, desc in SPORTYBET_DESC_ALIASES.get(first.sportybet_market_id, {}).items():
+                if desc.lower() in by_desc:
+                    by_desc[alias.lower()] = by_desc[desc.lower()]
             sportybet.setdefault(
                 first.sportybet_market_id,
                 SportyMarket(
                     market=market,
-                    by_desc={r.sportybet_desc.lower(): ref for r, ref in zip(sporty_rows, refs, strict=True)},
+                    by_desc=by_desc,
                     needs_total=first.sportybet_market_id in SPORTYBET_TOTAL_IDS,
                     needs_handicap=first.sportybet_market_id in SPORTYBET_HANDICAP_IDS,
                 ),

@@ -65,6 +65,15 @@ def test_betpawa_groups_are_tabs_without_all_and_outcome_names_follow_the_table(
     # "1 - Over" on BetPawa is "1 & Over" in the table: the table's spelling wins so sites can be joined.
     combo = next(m for m in event.markets if m.market_id == "1096755")
     assert "1 & Over" in {o.name for o in combo.outcomes}
+    # Aliases for names the payloads spell differently from the table: "1" is "Home" in Last Goal.
+    raw_last = next(m for m in raw["markets"] if m["marketType"]["id"] == "4870")
+    raw_prices = {p["name"]: p["price"] for r in raw_last["row"] for p in r["prices"]}
+    (last_goal,) = [m for m in event.markets if m.market_id == "4870"]
+    assert [(o.name, o.odds) for o in last_goal.outcomes] == [
+        ("Home", raw_prices["1"]),
+        ("No Goal", raw_prices["No Goal"]),
+        ("Away", raw_prices["2"]),
+    ]
 
 
 def test_betpawa_live_payload_parses_with_suspended_outcomes_inactive() -> None:
@@ -124,6 +133,21 @@ def test_sportybet_slash_descs_map_to_the_right_combo_outcome() -> None:
     got = {o.name: o.odds for o in combo.outcomes}
     assert got["12 - Yes"] == by_desc["Home/Away & Yes"]
     assert got["X2 - No"] == by_desc["Draw/Away & No"]
+
+
+def test_sportybet_desc_aliases_reach_the_table_outcomes() -> None:
+    raw = load("sportybet/event_prematch_68995116.json")
+    event = parse_event(Platform.SPORTYBET, raw)
+    raw_last = {
+        o["desc"]: float(o["odds"])
+        for o in next(m for m in raw["data"]["markets"] if m["id"] == "9")["outcomes"]
+    }
+    (last_goal,) = [m for m in event.markets if m.market_id == "4870"]
+    assert [(o.name, o.odds) for o in last_goal.outcomes] == [
+        ("Home", raw_last["Home"]),
+        ("No Goal", raw_last["None"]),
+        ("Away", raw_last["Away"]),
+    ]
 
 
 def _sportybet_body(markets: list[Any]) -> dict[str, Any]:
