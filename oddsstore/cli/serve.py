@@ -1,0 +1,79 @@
+"""``oddsstore serve``: the cycle service (POST /cycles, SSE progress, run reports) on loopback."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from typing import Any
+
+from aiohttp import web
+from loguru import logger
+
+from oddsstore.cli._options import (
+    UsageError,
+    add_cycle_options,
+    add_dsn,
+    client_settings,
+    coordinator_settings,
+    resolve_dsn,
+    selected_platforms,
+)
+from oddsstore.clients import ClientSettings
+from oddsstore.coordinator import CoordinatorSettings
+from oddsstore.db import create_pool, mask_dsn
+from oddsstore.models import Platform
+from oddsstore.service import create_app
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser("serve", help="serve POST /cycles and their progress as SSE")
+    add_dsn(parser)
+    add_cycle_options(parser)
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")
+    parser.add_argument("--port", type=int, default=8080, help="port (default 8080)")
+    parser.set_defaults(func=run, trigger="api")
+
+
+async def serve(
+    dsn: str,
+    settings: ClientSettings,
+    platforms: tuple[Platform, ...],
+    options: CoordinatorSettings,
+    host: str,
+    port: int,
+) -> None:
+    pool = await create_pool(dsn, min_size=2, max_size=6)
+    runner = web.AppRunner(create_app(pool, settings, platforms=platforms, coordinator_settings=options))
+    try:
+        await runner.setup()
+        await web.TCPSite(runner, host, port).start()
+        logger.info("serving on http://{}:{} (database {})", host, port, mask_dsn(dsn))
+        print(f"oddsstore serve: http://{host}:{port}  (POST /cycles, GET /cycles/ID/events, GET /runs/ID)")
+        sys.stdout.flush()
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
+        await pool.close()
+
+
+def run(args: argparse.Namespace) -> int:
+    dsn = resolve_dsn(args)
+    if not dsn:
+        print("oddsstore serve: no DSN: pass --dsn or set ODDSSTORE_DSN", file=sys.stderr)
+        return 2
+    try:
+        settings = client_settings(args)
+        platforms = selected_platforms(args)
+        options = coordinator_settings(args)
+    except UsageError as exc:
+        print(f"oddsstore serve: {exc}", file=sys.stderr)
+        return 2
+    try:
+        asyncio.run(serve(dsn, settings, platforms, options, args.host, args.port))
+    except ConnectionError as exc:
+        print(f"oddsstore serve: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    return 0

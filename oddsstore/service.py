@@ -1,0 +1,199 @@
+"""A small aiohttp app that runs cycles and streams their progress as Server-Sent Events.
+
+Routes (mount them on your own app with :meth:`CycleService.add_routes`, or run :func:`create_app`):
+
+- ``POST /cycles``: start a cycle; ``202 {"run_id", "events_url", "run_url"}``, or ``409`` while this
+  service already runs one (a cycle started elsewhere on the same database ends ``CYCLE_SKIPPED``);
+- ``GET /cycles/{run_id}/events``: the run's progress as SSE, from its first event (late readers get a
+  replay) until its terminal event; ``404`` for a run this process is not running or did not run lately;
+- ``GET /runs/{run_id}``: the run row and its status counts as JSON (any run in the database).
+
+The host owns the pool and, if it wants, the aiohttp session; each cycle opens its own clients on that
+session (fresh limits and circuit breakers per cycle).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import OrderedDict
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import asyncpg
+import orjson
+from aiohttp import web
+from loguru import logger
+
+from oddsstore.clients import ClientSettings, open_clients
+from oddsstore.coordinator import CoordinatorSettings, EventCoordinator
+from oddsstore.models import ALL_PLATFORMS, Platform
+from oddsstore.progress import TERMINAL_TYPES, ProgressEvent
+from oddsstore.reporting import load_report
+from oddsstore.repositories import ScrapeRunsRepository
+
+SERVICE_KEY = web.AppKey("oddsstore_cycle_service", object)
+
+
+class RunStream:
+    """Every progress event of one run, kept so a late reader gets them all, then live ones."""
+
+    def __init__(self) -> None:
+        self.events: list[ProgressEvent] = []
+        self.done = False
+        self._changed = asyncio.Condition()
+
+    async def publish(self, event: ProgressEvent | None) -> None:
+        async with self._changed:
+            if event is None:
+                self.done = True
+            else:
+                self.events.append(event)
+                self.done = self.done or event.type in TERMINAL_TYPES
+            self._changed.notify_all()
+
+    async def _wait_past(self, seen: int) -> None:
+        async with self._changed:
+            await self._changed.wait_for(lambda: self.done or len(self.events) > seen)
+
+    async def follow(self) -> AsyncIterator[ProgressEvent]:
+        seen = 0
+        while True:
+            while seen < len(self.events):
+                seen += 1
+                yield self.events[seen - 1]
+            if self.done:
+                return
+            await self._wait_past(seen)
+
+
+class CycleService:
+    """Starts cycles on ``pool`` and keeps the progress of the last ``keep_runs`` runs for streaming."""
+
+    def __init__(
+        self,
+        pool: asyncpg.Pool[Any],
+        client_settings: ClientSettings,
+        *,
+        platforms: tuple[Platform, ...] = ALL_PLATFORMS,
+        coordinator_settings: CoordinatorSettings | None = None,
+        session: aiohttp.ClientSession | None = None,
+        keep_runs: int = 20,
+    ) -> None:
+        self.pool = pool
+        self.client_settings = client_settings
+        self.platforms = platforms
+        self.coordinator_settings = coordinator_settings or CoordinatorSettings(trigger="api")
+        self.session = session
+        self.keep_runs = keep_runs
+        self.streams: OrderedDict[int, RunStream] = OrderedDict()
+        self.current: tuple[int, asyncio.Task[None]] | None = None
+
+    def add_routes(self, app: web.Application, prefix: str = "") -> None:
+        app.router.add_post(f"{prefix}/cycles", self.post_cycle)
+        app.router.add_get(f"{prefix}/cycles/{{run_id:\\d+}}/events", self.get_events)
+        app.router.add_get(f"{prefix}/runs/{{run_id:\\d+}}", self.get_run)
+        app.on_shutdown.append(self._on_shutdown)
+
+    # --- running cycles -----------------------------------------------------------------------------
+
+    async def start_cycle(self) -> int:
+        """Create a run row and start its cycle in the background; returns the run id."""
+        async with self.pool.acquire() as conn:
+            run = await ScrapeRunsRepository(conn).create(trigger=self.coordinator_settings.trigger)
+        stream = RunStream()
+        self.streams[run.id] = stream
+        while len(self.streams) > self.keep_runs:
+            oldest = next(iter(self.streams))
+            if self.current is not None and self.current[0] == oldest:
+                break
+            self.streams.popitem(last=False)
+        task = asyncio.create_task(self._run(run.id, stream), name=f"oddsstore-cycle-{run.id}")
+        self.current = (run.id, task)
+        return run.id
+
+    async def _run(self, run_id: int, stream: RunStream) -> None:
+        try:
+            async with open_clients(self.client_settings, self.session, platforms=self.platforms) as clients:
+                coordinator = EventCoordinator(clients, self.coordinator_settings)
+                async with contextlib.aclosing(coordinator.run_full_cycle(self.pool, run_id)) as progress:
+                    async for event in progress:
+                        await stream.publish(event)
+        except Exception as exc:
+            logger.opt(exception=exc).error("cycle {} crashed", run_id)
+        finally:
+            await stream.publish(None)
+            if self.current is not None and self.current[0] == run_id:
+                self.current = None
+
+    async def _on_shutdown(self, _app: web.Application) -> None:
+        if self.current is not None:
+            _, task = self.current
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    # --- handlers -----------------------------------------------------------------------------------
+
+    async def post_cycle(self, request: web.Request) -> web.Response:
+        if self.current is not None:
+            run_id = self.current[0]
+            return _json({"error": "a cycle is already running", "run_id": run_id}, status=409)
+        run_id = await self.start_cycle()
+        return _json(
+            {"run_id": run_id, "events_url": f"/cycles/{run_id}/events", "run_url": f"/runs/{run_id}"},
+            status=202,
+        )
+
+    async def get_events(self, request: web.Request) -> web.StreamResponse:
+        run_id = int(request.match_info["run_id"])
+        stream = self.streams.get(run_id)
+        if stream is None:
+            return _json({"error": f"no progress stream for run {run_id} here; see /runs/{run_id}"}, 404)
+        response = web.StreamResponse(
+            headers={
+                "Content-Type": "text/event-stream",
+                "Cache-Control": "no-cache",
+                "X-Accel-Buffering": "no",
+            }
+        )
+        await response.prepare(request)
+        async for event in stream.follow():
+            await response.write(event.to_sse().encode())
+        await response.write_eof()
+        return response
+
+    async def get_run(self, request: web.Request) -> web.Response:
+        run_id = int(request.match_info["run_id"])
+        async with self.pool.acquire() as conn:
+            report = await load_report(conn, run_id)
+        if report is None:
+            return _json({"error": f"no scrape run {run_id}"}, 404)
+        return _json(report.to_dict())
+
+
+def _json(data: Any, status: int = 200) -> web.Response:
+    return web.Response(body=orjson.dumps(data), status=status, content_type="application/json")
+
+
+def create_app(
+    pool: asyncpg.Pool[Any],
+    client_settings: ClientSettings,
+    *,
+    platforms: tuple[Platform, ...] = ALL_PLATFORMS,
+    coordinator_settings: CoordinatorSettings | None = None,
+    session: aiohttp.ClientSession | None = None,
+) -> web.Application:
+    """An app serving the routes above; the service is at ``app[SERVICE_KEY]``."""
+    app = web.Application()
+    service = CycleService(
+        pool,
+        client_settings,
+        platforms=platforms,
+        coordinator_settings=coordinator_settings,
+        session=session,
+    )
+    service.add_routes(app)
+    app[SERVICE_KEY] = service
+    return app
