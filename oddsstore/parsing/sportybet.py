@@ -2,8 +2,9 @@
 desc (case-insensitive).
 
 When a desc does not match the table, the outcome falls back to the table's outcome in the same place,
-found from what the desc is decorated with: its leading word (``"Over 2.5"`` -> Over, ``"Home (-0.5)"``
--> Home), a team name (``"Wuhan Three Towns FC"`` -> Home), or ``/`` for "or" (``"Home/Draw & Yes"``).
+found from what the desc is decorated with: the line (``"Home & Over 2.5"`` -> Home & Over), its leading
+word (``"Home (-0.5)"`` -> Home), a team name (``"Wuhan Three Towns FC"`` -> Home), or ``/`` for "or"
+(``"Home/Draw & Yes"``).
 A blind fallback by list index is not used: it mislabels whole markets (SportyBet's Multigoals lists
 ``1-2, 1-3...`` where the table has ``0-1 Goals, 2-3 Goals...``; its ``Home/Away & Yes`` sits where the
 table has ``Draw or Away & Yes``). What cannot be placed is counted as ``unknown_outcome``.
@@ -24,6 +25,7 @@ from oddsstore.parsing.common import (
     kickoff_unix_ms,
     list_field,
     mapping_field,
+    number,
     odds_value,
     opt_mapping,
     opt_text,
@@ -57,10 +59,13 @@ def _resolve(sm: SportyMarket, desc: Any, teams: tuple[str, str]) -> OutcomeRef 
         if team and text.startswith(team):
             text = side + text[len(team) :]
             break
-    ref = sm.by_desc.get(text) or sm.by_desc.get(text.partition(" ")[0])
-    if ref is None and "/" in text:
-        ref = sm.by_desc.get(text.replace("/", " or "))
-    return ref
+    words = [word for word in text.split() if number(word) is None]  # "Home & Over 2.5" -> home & over
+    stripped = " ".join(words)
+    for candidate in (text, stripped, stripped.replace("/", " or "), words[0] if words else ""):
+        ref = sm.by_desc.get(candidate)
+        if ref is not None:
+            return ref
+    return None
 
 
 def _outcomes(

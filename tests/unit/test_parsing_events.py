@@ -150,6 +150,22 @@ def test_sportybet_desc_aliases_reach_the_table_outcomes() -> None:
     ]
 
 
+def test_sportybet_combo_descs_carrying_the_line_are_resolved() -> None:
+    raw = load("sportybet/event_prematch_68995116.json")
+    event = parse_event(Platform.SPORTYBET, raw)
+    raw_combo = next(m for m in raw["data"]["markets"] if m["id"] == "547" and m["specifier"] == "total=2.5")
+    by_desc = {o["desc"]: float(o["odds"]) for o in raw_combo["outcomes"]}
+    (combo,) = [m for m in event.markets if m.market_id == "28000089" and m.line == 2.5]
+    assert {o.name: o.odds for o in combo.outcomes} == {
+        "1X & Over": by_desc["Home/Draw & Over 2.5"],
+        "1X & Under": by_desc["Home/Draw & Under 2.5"],
+        "X2 & Over": by_desc["Draw/Away & Over 2.5"],
+        "X2 & Under": by_desc["Draw/Away & Under 2.5"],
+        "12 & Over": by_desc["Home/Away & Over 2.5"],
+        "12 & Under": by_desc["Home/Away & Under 2.5"],
+    }
+
+
 def _sportybet_body(markets: list[Any]) -> dict[str, Any]:
     raw: dict[str, Any] = load("sportybet/event_live_closed_67645534.json")
     raw["data"]["markets"] = markets
