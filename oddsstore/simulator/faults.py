@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable
 from typing import Any
 
 import attrs
@@ -23,6 +24,10 @@ FAULT_KINDS = (
 ENDPOINTS = ("tree", "list", "event")
 
 
+def _str_tuple(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(values)
+
+
 def _known_kinds(_instance: object, _attribute: object, kinds: tuple[str, ...]) -> None:
     unknown = set(kinds) - set(FAULT_KINDS)
     if unknown:
@@ -36,8 +41,8 @@ class FaultConfig:
     lists no events."""
 
     rate: float = 0.0
-    kinds: tuple[str, ...] = attrs.field(default=("http_503",), converter=tuple, validator=_known_kinds)
-    endpoints: tuple[str, ...] = attrs.field(default=ENDPOINTS, converter=tuple)
+    kinds: tuple[str, ...] = attrs.field(default=("http_503",), converter=_str_tuple, validator=_known_kinds)
+    endpoints: tuple[str, ...] = attrs.field(default=ENDPOINTS, converter=_str_tuple)
     limit: int | None = None
     retry_after_s: float | None = None
     hang_s: float = 30.0
