@@ -100,13 +100,14 @@ def opt_mapping(obj: Mapping[str, Any] | None, key: str) -> Mapping[str, Any] | 
 def number(text: Any) -> float | None:
     """A finite number from an int, float or numeric string; None when it is not one.
 
-    Refuses booleans, infinities, NaN, over-long text and Python-only spellings such as ``1_0``.
+    Refuses booleans, infinities, NaN, over-long text and Python-only spellings such as ``1_0`` or
+    non-ASCII digits.
     """
     kind = type(text)  # exact types: bool is not a number here, and this is the hot path
     if kind is float:
         value: float = text
     elif kind is str:
-        if len(text) > _MAX_NUMBER_TEXT or "_" in text:
+        if len(text) > _MAX_NUMBER_TEXT or "_" in text or not text.isascii():
             return None
         try:
             value = float(text)
@@ -145,8 +146,10 @@ def kickoff_unix_ms(raw: Any, path: str) -> datetime:
     value: int | None = None
     if isinstance(raw, int) and not isinstance(raw, bool):
         value = raw
-    elif isinstance(raw, str) and raw.strip().isdigit() and len(raw) < 20:
-        value = int(raw)
+    elif isinstance(raw, float | str):
+        digits = number(raw)
+        if digits is not None and digits.is_integer() and (isinstance(raw, float) or raw.strip().isdigit()):
+            value = int(digits)
     if value is None:
         raise ParseError(path, f"expected unix milliseconds, got {raw!r:.60}")
     try:
@@ -156,14 +159,16 @@ def kickoff_unix_ms(raw: Any, path: str) -> datetime:
 
 
 def kickoff_naive_utc(text: Any, path: str) -> datetime:
-    """``"YYYY-MM-DD HH:MM:SS"`` without a zone, read as UTC (Bet9ja)."""
-    if not isinstance(text, str):
+    """``"YYYY-MM-DD HH:MM:SS"`` without a zone, read as UTC (Bet9ja); a time with a zone is converted."""
+    if not isinstance(text, str) or len(text) > _MAX_NUMBER_TEXT:
         raise ParseError(path, f"expected 'YYYY-MM-DD HH:MM:SS', got {text!r:.60}")
     try:
-        value = datetime.strptime(text.strip(), "%Y-%m-%d %H:%M:%S")
+        value = datetime.fromisoformat(text.strip())
     except ValueError as exc:
         raise ParseError(path, f"expected 'YYYY-MM-DD HH:MM:SS', got {text!r:.60}") from exc
-    return value.replace(tzinfo=UTC)
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
 
 
 def split_teams(text: str, path: str) -> tuple[str, str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -406,3 +407,43 @@ def test_payload_is_not_modified() -> None:
     before = copy.deepcopy(raw)
     parse_event(Platform.BET9JA, raw)
     assert raw == before
+
+
+@pytest.mark.parametrize(
+    ("startdate", "expected"),
+    [
+        ("2026-05-06 11:00:00", datetime(2026, 5, 6, 11, 0, tzinfo=UTC)),
+        ("2026-05-06T11:00:00", datetime(2026, 5, 6, 11, 0, tzinfo=UTC)),
+        ("2026-05-06 12:00:00+01:00", datetime(2026, 5, 6, 11, 0, tzinfo=UTC)),
+    ],
+)
+def test_bet9ja_start_date_is_read_as_utc(startdate: str, expected: datetime) -> None:
+    raw = load("bet9ja/event_prematch_68995116.json")
+    raw["D"]["STARTDATE"] = startdate
+    event = parse_event(Platform.BET9JA, raw)
+    assert event.kickoff == expected and event.kickoff.utcoffset() == timedelta(0)
+
+
+@pytest.mark.parametrize("startdate", ["06/05/2026 11:00", "", "2026-13-06 11:00:00", 20260506])
+def test_bet9ja_bad_start_date_raises_naming_it(startdate: Any) -> None:
+    raw = load("bet9ja/event_prematch_68995116.json")
+    raw["D"]["STARTDATE"] = startdate
+    with pytest.raises(ParseError) as info:
+        parse_event(Platform.BET9JA, raw)
+    assert info.value.path == "D.STARTDATE"
+
+
+@pytest.mark.parametrize("start", [1778065200000, "1778065200000", 1778065200000.0])
+def test_sportybet_start_time_in_unix_ms(start: Any) -> None:
+    raw = load("sportybet/event_live_closed_67645534.json")
+    raw["data"]["estimateStartTime"] = start
+    assert parse_event(Platform.SPORTYBET, raw).kickoff == datetime(2026, 5, 6, 11, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("start", [True, "soon", -1e30, 10**30, "\uff11\uff12"])
+def test_sportybet_bad_start_time_raises_naming_it(start: Any) -> None:
+    raw = load("sportybet/event_live_closed_67645534.json")
+    raw["data"]["estimateStartTime"] = start
+    with pytest.raises(ParseError) as info:
+        parse_event(Platform.SPORTYBET, raw)
+    assert info.value.path == "data.estimateStartTime"
