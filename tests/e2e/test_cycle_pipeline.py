@@ -9,27 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
 import pytest
+from cycle_checks import check_order
 
 from oddsstore.clients import Discovery, SiteClient, SiteError
 from oddsstore.coordinator import CoordinatorSettings, EventCoordinator
 from oddsstore.models import DiscoveredEvent, EventOdds, Market, Outcome, Platform, RunStatus
 from oddsstore.parsing import ParseError
-from oddsstore.progress import (
-    BatchComplete,
-    BatchStart,
-    CycleComplete,
-    CycleSkipped,
-    EventScraped,
-    EventScraping,
-    ProgressEvent,
-)
+from oddsstore.progress import BatchComplete, CycleComplete, CycleSkipped, EventScraped, ProgressEvent
 from oddsstore.repositories import ScrapeRunsRepository, ScrapeStatusRepository
 from oddsstore.store_worker import NullStorer
 
@@ -123,34 +115,6 @@ def coordinator(sites: list[FakeSite], **settings: Any) -> EventCoordinator:
 async def run(coord: EventCoordinator, pool: asyncpg.Pool[Any]) -> list[ProgressEvent]:
     async with contextlib.aclosing(coord.run_full_cycle(pool)) as progress:
         return [event async for event in progress]
-
-
-def check_order(events: list[ProgressEvent]) -> None:
-    """START, DISCOVERY, QUEUE, then per batch START < its events < COMPLETE; batches complete in order."""
-    types = [e.type for e in events]
-    assert types[:3] == ["CYCLE_START", "DISCOVERY_COMPLETE", "QUEUE_BUILT"]
-    assert types[-1] == "CYCLE_COMPLETE"
-    started: set[int] = set()
-    scraping: set[str] = set()
-    scraped_in: Counter[int] = Counter()
-    completed: list[int] = []
-    for e in events[3:-1]:
-        if isinstance(e, BatchStart):
-            assert e.batch_index not in started
-            started.add(e.batch_index)
-        elif isinstance(e, EventScraping):
-            assert e.batch_index in started and e.batch_index not in completed
-            assert e.sportradar_id not in scraping
-            scraping.add(e.sportradar_id)
-        elif isinstance(e, EventScraped):
-            assert e.sportradar_id in scraping
-            scraped_in[e.batch_index] += 1
-        elif isinstance(e, BatchComplete):
-            assert scraped_in[e.batch_index] == e.events
-            completed.append(e.batch_index)
-        else:
-            raise AssertionError(f"unexpected {e.type} inside the batches")
-    assert completed == sorted(completed) == list(range(len(completed)))
 
 
 async def test_every_event_gets_one_status_row_and_counters_match_the_rows(pool: asyncpg.Pool[Any]) -> None:
