@@ -31,7 +31,9 @@ def _aware_utc(_instance: object, attribute: attrs.Attribute[datetime], value: d
         raise ValueError(f"{attribute.name} must be an aware UTC datetime, got {value!r}")
 
 
-def _optional_aware_utc(instance: object, attribute: attrs.Attribute[datetime], value: datetime | None) -> None:
+def _optional_aware_utc(
+    instance: object, attribute: attrs.Attribute[datetime], value: datetime | None
+) -> None:
     if value is not None:
         _aware_utc(instance, attribute, value)
 
