@@ -95,7 +95,9 @@ class BetPawaClient:
         async def lookup(event_id: str) -> None:
             await self._detail_lookup(run, event_id)
 
-        await run.each("detail_lookups", sorted(set(run.missing_sportradar)), lookup)
+        missing = sorted(set(run.missing_sportradar))
+        run.counts["detail_lookups"] = len(missing)
+        await run.each("detail_lookups", missing, lookup)
         return run.finish(units="competitions")
 
     async def _competition(self, run: DiscoveryRun, entry: TreeEntry) -> None:

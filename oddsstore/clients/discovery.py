@@ -88,6 +88,8 @@ class DiscoveryRun:
                 self.platform, "discover", "no_events", f"0 upcoming events ({dict(self.counts)})"
             )
         self.counts["events"] = len(self._events)
+        for key in ("pages", "listed", "started_dropped", "no_sportradar_id", "errors"):
+            self.counts.setdefault(key, 0)
         return Discovery(
             platform=self.platform,
             events=tuple(self._events.values()),

@@ -145,11 +145,26 @@ def _event_or_unknown(board: Board, platform: Platform, event_id: str) -> Any:
 # --- site routes -------------------------------------------------------------------------------------
 
 
+def _betpawa_refusal(request: web.Request) -> web.Response | None:
+    """BetPawa wants its brand header; without ``Accept: application/json`` v4 lists answer protobuf."""
+    if not request.headers.get("x-pawa-brand"):
+        return _json({"error": "BRAND_REQUIRED"}, status=400)
+    if "application/json" not in request.headers.get("Accept", ""):
+        return web.Response(body=b"\x0a\x02\x08\x01", content_type="application/x-protobuf")
+    return None
+
+
 async def betpawa_tree(request: web.Request) -> web.StreamResponse:
+    refusal = _betpawa_refusal(request)
+    if refusal is not None:
+        return refusal
     return await _serve(request, Platform.BETPAWA, "tree", lambda s: listings.betpawa_tree(s.board))
 
 
 async def betpawa_list(request: web.Request) -> web.StreamResponse:
+    refusal = _betpawa_refusal(request)
+    if refusal is not None:
+        return refusal
     try:
         query = orjson.loads(request.query.get("q", ""))
         query["queries"][0]
@@ -164,6 +179,9 @@ async def betpawa_list(request: web.Request) -> web.StreamResponse:
 
 
 async def betpawa_event_route(request: web.Request) -> web.StreamResponse:
+    refusal = _betpawa_refusal(request)
+    if refusal is not None:
+        return refusal
     event_id, version = request.match_info["event_id"], request.match_info["version"]
 
     def build(s: SimulatorState) -> Any:

@@ -151,6 +151,11 @@ class Board:
             for p in event.platforms:
                 self._by_id[p][event.platform_id(p)] = event
                 self._by_comp[p].setdefault(event.competition.index, []).append(event)
+        self._competition_ids: dict[Platform, dict[str, Competition]] = {
+            Platform.BETPAWA: {c.betpawa_id: c for c in self.competitions},
+            Platform.SPORTYBET: {c.sportybet_id: c for c in self.competitions},
+            Platform.BET9JA: {c.bet9ja_id: c for c in self.competitions},
+        }
         self.catalogs: Mapping[Platform, tuple[SiteMarket, ...]] = {
             p: build_catalog(p) for p in ALL_PLATFORMS
         }
