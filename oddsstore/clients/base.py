@@ -164,8 +164,9 @@ class HttpSite:
         params: Mapping[str, str] | None = None,
         check: EnvelopeCheck | None = None,
         headers: Mapping[str, str] | None = None,
+        label: str | None = None,
     ) -> Any:
-        return await self.request_json("GET", path, params=params, check=check, headers=headers)
+        return await self.request_json("GET", path, params=params, check=check, headers=headers, label=label)
 
     async def post_json(
         self,
@@ -175,9 +176,10 @@ class HttpSite:
         params: Mapping[str, str] | None = None,
         check: EnvelopeCheck | None = None,
         headers: Mapping[str, str] | None = None,
+        label: str | None = None,
     ) -> Any:
         return await self.request_json(
-            "POST", path, params=params, json_body=body, check=check, headers=headers
+            "POST", path, params=params, json_body=body, check=check, headers=headers, label=label
         )
 
     async def request_json(
@@ -189,9 +191,14 @@ class HttpSite:
         json_body: Any = None,
         check: EnvelopeCheck | None = None,
         headers: Mapping[str, str] | None = None,
+        label: str | None = None,
     ) -> Any:
-        """One logical request: attempts with retries of transient failures; the decoded, checked body."""
-        label = f"{method} {path}"
+        """One logical request: attempts with retries of transient failures; the decoded, checked body.
+
+        ``label`` names the request in errors and logs (default: method, path and the identifying query
+        parameters; never headers, cache busters or other noise).
+        """
+        label = label or describe(method, path, params)
         self.stats.requests += 1
         attempt = 0
         while True:
@@ -319,6 +326,15 @@ class HttpSite:
                 raise PermanentSiteError(self.platform, label, "too_large", f"body over cap {cap} bytes")
             chunks.append(chunk)
         return b"".join(chunks)
+
+
+_NOISE_PARAMS = frozenset({"_t", "v_cache_version", "q", "productId", "DISP", "timeline"})
+
+
+def describe(method: str, path: str, params: Mapping[str, str] | None = None) -> str:
+    """``GET /path?EVENTID=1``: the request as errors name it (identifying query parameters only)."""
+    shown = [f"{k}={v}" for k, v in (params or {}).items() if k not in _NOISE_PARAMS]
+    return f"{method} {path}?{'&'.join(shown)}" if shown else f"{method} {path}"
 
 
 def _describe(exc: BaseException) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 
 import aiohttp
 
-from oddsstore.clients.base import Discovery, HttpSite
+from oddsstore.clients.base import Discovery, HttpSite, describe
 from oddsstore.clients.discovery import DiscoveryRun, parsed
 from oddsstore.clients.errors import PermanentSiteError
 from oddsstore.clients.settings import ClientSettings
@@ -67,9 +67,8 @@ class Bet9jaClient:
         async def group(entry: TreeEntry) -> None:
             params = self._params(GROUPID=entry.id, DISP="0", GROUPMARKETID="1")
             body = await self.http.get_json(GROUP_PATH, params=params, check=_check_r)
-            page = parsed(
-                self.platform, f"GET {GROUP_PATH}", lambda p: parse_discovery_page(self.platform, p), body
-            )
+            label = describe("GET", GROUP_PATH, params)
+            page = parsed(self.platform, label, lambda p: parse_discovery_page(self.platform, p), body)
             run.add_page(page)
 
         await run.each("groups", entries, group)

@@ -105,10 +105,9 @@ class BetPawaClient:
         skip = 0
         while True:
             params = {"q": events_query(entry.id, skip, self._take)}
-            body = await self.http.get_json(path, params=params, check=_check_object)
-            page = parsed(
-                self.platform, f"GET {path}", lambda p: parse_discovery_page(self.platform, p), body
-            )
+            label = f"GET {path} (competition {entry.id}, skip {skip})"
+            body = await self.http.get_json(path, params=params, check=_check_object, label=label)
+            page = parsed(self.platform, label, lambda p: parse_discovery_page(self.platform, p), body)
             run.add_page(page)
             if _page_length(body) < self._take:
                 return

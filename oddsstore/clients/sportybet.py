@@ -81,12 +81,11 @@ class SportyBetClient:
 
         async def fetch_batch(batch: list[str]) -> None:
             body = [{"sportId": SPORT, "marketId": LIST_MARKETS, "tournamentId": [[t] for t in batch]}]
+            label = f"POST {EVENTS_PATH} (tournaments {', '.join(batch)})"
             answer = await self.http.post_json(
-                EVENTS_PATH, body, check=_check_biz, headers={"content-type": "application/json"}
+                EVENTS_PATH, body, check=_check_biz, headers={"content-type": "application/json"}, label=label
             )
-            page = parsed(
-                self.platform, f"POST {EVENTS_PATH}", lambda p: parse_discovery_page(self.platform, p), answer
-            )
+            page = parsed(self.platform, label, lambda p: parse_discovery_page(self.platform, p), answer)
             run.add_page(page)
 
         await run.each("batches", batches, fetch_batch)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from oddsstore.clients import ClientSettings, PermanentSiteError, SiteGate, TransientSiteError
-from oddsstore.clients.base import parse_retry_after
+from oddsstore.clients.base import describe, parse_retry_after
 from oddsstore.models import Platform
 
 
@@ -79,3 +79,9 @@ def test_breaker_opens_after_consecutive_failures_only() -> None:
     assert not gate.record(False) and not gate.record(False)
     assert gate.record(False)  # the third in a row opens it
     assert gate.open
+
+
+def test_request_label_shows_identifying_parameters_only() -> None:
+    params = {"EVENTID": "770000001", "v_cache_version": "1.0", "_t": "1764480000000"}
+    assert describe("GET", "/desktop/GetEvent", params) == "GET /desktop/GetEvent?EVENTID=770000001"
+    assert describe("GET", "/api/x", {"q": "{...}"}) == "GET /api/x"

@@ -75,6 +75,7 @@ async def test_persistent_5xx_gives_up_after_max_attempts(sim: Simulator, kind: 
     assert err.platform is Platform.BETPAWA
     assert event_requests(sim, Platform.BETPAWA) == 3
     assert "betpawa" in str(err) and "/events/" in str(err) and kind in str(err)
+    assert "after 3 attempts" in str(err)
 
 
 async def test_429_honours_retry_after(sim: Simulator) -> None:
@@ -148,6 +149,7 @@ async def test_unknown_event_is_not_retried(sim: Simulator, platform: Platform, 
         with pytest.raises(PermanentSiteError) as caught:
             await clients[platform].fetch_event("999")
     assert caught.value.reason == reason
+    assert "999" in caught.value.request  # the message names the event asked for
     assert event_requests(sim, platform) == 1
 
 
