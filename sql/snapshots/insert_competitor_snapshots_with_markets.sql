@@ -24,9 +24,14 @@ m AS (
         (snapshot_id, market_id, market_name, line, handicap_type, handicap_home, handicap_away, outcomes, groups)
     SELECT k.id, u.market_id, u.market_name, u.line, u.handicap_type, u.handicap_home, u.handicap_away,
            u.outcomes::jsonb, u.groups::jsonb
-    FROM unnest($9::bigint[], $10::text[], $11::text[], $12::float8[], $13::text[], $14::float8[],
-                $15::float8[], $16::text[], $17::text[])
-        AS u (ord, market_id, market_name, line, handicap_type, handicap_home, handicap_away, outcomes, groups)
+    FROM (
+        -- set-returning functions in the select list run in lockstep without materialising
+        -- (faster than a multi-argument unnest in FROM)
+        SELECT unnest($9::bigint[]) AS ord, unnest($10::text[]) AS market_id, unnest($11::text[]) AS market_name,
+               unnest($12::float8[]) AS line, unnest($13::text[]) AS handicap_type,
+               unnest($14::float8[]) AS handicap_home, unnest($15::float8[]) AS handicap_away,
+               unnest($16::text[]) AS outcomes, unnest($17::text[]) AS groups
+    ) AS u
     JOIN k ON k.ord = u.ord
 )
 SELECT competitor_event_id AS owner_id FROM s
