@@ -45,7 +45,7 @@ class FaultConfig:
     endpoints: tuple[str, ...] = attrs.field(default=ENDPOINTS, converter=_str_tuple)
     limit: int | None = None
     retry_after_s: float | None = None
-    hang_s: float = 30.0
+    hang_s: float = 120.0  # beyond any sane client timeout; the handler ends when the client hangs up
     oversize_bytes: int = 32 * 1024 * 1024
     down: bool = False
     empty: bool = False
