@@ -277,6 +277,7 @@ class HttpSite:
                     headers=all_headers,
                     timeout=self._timeout,
                     allow_redirects=False,
+                    raise_for_status=False,  # statuses are ours to classify, whatever the host's session says
                 ) as response:
                     self._check_status(response, label)
                     raw = await self._read_capped(response, label)

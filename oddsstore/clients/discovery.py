@@ -92,7 +92,7 @@ class DiscoveryRun:
             self.counts.setdefault(key, 0)
         return Discovery(
             platform=self.platform,
-            events=tuple(self._events.values()),
+            events=tuple(sorted(self._events.values(), key=lambda e: (e.kickoff, e.platform_event_id))),
             counts=dict(self.counts),
             elapsed_ms=int((time.monotonic() - self._started) * 1000),
         )

@@ -50,6 +50,8 @@ async def test_discovery_finds_the_board_on_every_site(sim: Simulator) -> None:
             assert discovery.counts["events"] == len(expected)
             assert discovery.counts["started_dropped"] > 0
             assert all(e.kickoff > datetime.now(UTC) for e in discovery.events)
+            kickoffs = [e.kickoff for e in discovery.events]
+            assert kickoffs == sorted(kickoffs)  # a stable order, whatever order the pages came back in
             assert discovery.counts["tree_entries"] == len(sim.board.competitions)
             assert discovery.elapsed_ms >= 0
             if platform is Platform.BETPAWA:

@@ -193,7 +193,8 @@ async def test_breaker_is_reset_by_a_success(sim: Simulator) -> None:
 
 
 async def test_host_session_is_left_open(sim: Simulator) -> None:
-    async with aiohttp.ClientSession() as session:
+    # a host session that raises for status must not change how statuses are classified
+    async with aiohttp.ClientSession(raise_for_status=True) as session:
         async with open_site_clients(fast_settings(sim), session) as clients:
             assert isinstance(clients, SiteClients)
             assert clients.session is session
