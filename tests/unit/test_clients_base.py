@@ -7,6 +7,8 @@ import itertools
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from oddsstore.clients import ClientSettings, PermanentSiteError, SiteGate, TransientSiteError
 from oddsstore.clients.base import describe, parse_retry_after
@@ -85,3 +87,9 @@ def test_request_label_shows_identifying_parameters_only() -> None:
     params = {"EVENTID": "770000001", "v_cache_version": "1.0", "_t": "1764480000000"}
     assert describe("GET", "/desktop/GetEvent", params) == "GET /desktop/GetEvent?EVENTID=770000001"
     assert describe("GET", "/api/x", {"q": "{...}"}) == "GET /api/x"
+
+
+@given(st.text(max_size=60))
+def test_retry_after_never_raises_on_arbitrary_text(text: str) -> None:
+    value = parse_retry_after(text, datetime(2026, 11, 30, tzinfo=UTC))
+    assert value is None or 0.0 <= value < float("inf")
