@@ -27,7 +27,6 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import orjson
@@ -36,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _store_baselines import OwnerIds, orm_engine, store_copy, store_orm, store_per_row
 
-from oddsstore.db import apply_migrations, mask_dsn
+from oddsstore.db import apply_migrations, mask_dsn, with_database
 from oddsstore.models import ScrapeBatch
 from oddsstore.repositories import ScrapeRunsRepository
 from oddsstore.storage import store_batch
@@ -70,11 +69,6 @@ def _server() -> Iterator[str]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _with_database(dsn: str, name: str) -> str:
-    parts = urlsplit(dsn)
-    return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
-
-
 async def _owner_ids(conn: asyncpg.Connection[Any]) -> OwnerIds:
     owners: dict[tuple[str, str], int] = {}
     for r in await conn.fetch("SELECT id, sportradar_id FROM events"):
@@ -97,7 +91,7 @@ async def run(dsn: str, runs: int, warmup: int, seed: int) -> dict[str, Any]:
     admin = await asyncpg.connect(dsn)
     name = f"oddsstore_bench_{uuid.uuid4().hex[:8]}"
     await admin.execute(f'CREATE DATABASE "{name}"')
-    db = _with_database(dsn, name)
+    db = with_database(dsn, name)
     engine = None
     try:
         await apply_migrations(db)

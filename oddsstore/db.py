@@ -22,7 +22,7 @@ from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, TypeAlias
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import asyncpg
 import orjson
@@ -39,6 +39,7 @@ __all__ = [
     "mask_dsn",
     "migrations_dir",
     "sql_names",
+    "with_database",
 ]
 
 # What repositories and store_batch accept: a plain connection or one acquired from a pool.
@@ -102,6 +103,23 @@ def sql_names() -> tuple[str, ...]:
 # --- DSNs ----------------------------------------------------------------------------------------------
 
 _KV_PASSWORD = re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE)
+_QUERY_PASSWORD = re.compile(r"((?:^|&)password=)([^&]*)", re.IGNORECASE)
+
+
+def _unsplit(scheme: str, netloc: str, path: str, query: str, fragment: str = "") -> str:
+    # urlunsplit drops "//" for an empty netloc with unknown schemes (postgresql:///db?host=...)
+    text = f"{scheme}://{netloc}{path}"
+    if query:
+        text += "?" + query
+    if fragment:
+        text += "#" + fragment
+    return text
+
+
+def with_database(dsn: str, database: str) -> str:
+    """The URI ``dsn`` pointing at another database on the same server (socket ``?host=`` kept)."""
+    parts = urlsplit(dsn)
+    return _unsplit(parts.scheme, parts.netloc, "/" + database, parts.query, parts.fragment)
 
 
 def mask_dsn(dsn: str) -> str:
@@ -109,14 +127,14 @@ def mask_dsn(dsn: str) -> str:
     if "://" not in dsn:
         return _KV_PASSWORD.sub(r"\1***", dsn)
     parts = urlsplit(dsn)
-    masked_query = _KV_PASSWORD.sub(r"\1***", parts.query) if parts.query else parts.query
+    masked_query = _QUERY_PASSWORD.sub(r"\1***", parts.query)
     netloc = parts.netloc
     if "@" in netloc:
         userinfo, _, hostinfo = netloc.rpartition("@")
         user, sep, password = userinfo.partition(":")
         if sep and password:
             netloc = f"{user}:***@{hostinfo}"
-    return urlunsplit((parts.scheme, netloc, parts.path, masked_query, parts.fragment))
+    return _unsplit(parts.scheme, netloc, parts.path, masked_query, parts.fragment)
 
 
 def _secrets_of(dsn: str) -> list[str]:
@@ -124,9 +142,10 @@ def _secrets_of(dsn: str) -> list[str]:
     if "://" in dsn:
         parts = urlsplit(dsn)
         if parts.password:
-            secrets.append(parts.password)
-    for match in _KV_PASSWORD.finditer(dsn):
-        secrets.append(match.group(2).strip("'"))
+            secrets += [parts.password, unquote(parts.password)]
+        secrets.extend(unquote(m.group(2)) for m in _QUERY_PASSWORD.finditer(parts.query))
+    else:
+        secrets.extend(m.group(2).strip("'") for m in _KV_PASSWORD.finditer(dsn))
     # longest first so a password containing another is fully hidden
     return sorted({s for s in secrets if s}, key=len, reverse=True)
 
@@ -142,7 +161,7 @@ def _yoyo_uri(dsn: str) -> str:
     parts = urlsplit(dsn)
     if parts.scheme not in ("postgres", "postgresql", "postgresql+psycopg"):
         raise MigrationError(f"unsupported DSN scheme {parts.scheme!r} in {mask_dsn(dsn)}")
-    return urlunsplit(("postgresql+psycopg", parts.netloc, parts.path, parts.query, parts.fragment))
+    return _unsplit("postgresql+psycopg", parts.netloc, parts.path, parts.query, parts.fragment)
 
 
 # --- pools ---------------------------------------------------------------------------------------------

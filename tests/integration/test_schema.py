@@ -6,11 +6,10 @@ import os
 import subprocess
 import sys
 from typing import Any, TypeAlias
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
-from oddsstore.db import apply_migrations, create_pool
+from oddsstore.db import apply_migrations, create_pool, with_database
 
 Conn: TypeAlias = "asyncpg.Connection[Any]"
 
@@ -188,8 +187,7 @@ async def test_migrating_again_is_a_no_op(db_dsn: str) -> None:
 
 
 async def test_migrate_applies_to_an_empty_database_and_reports_ids(pg_dsn: str) -> None:
-    parts = urlsplit(pg_dsn)
-    dsn = urlunsplit((parts.scheme, parts.netloc, "/oddsstore_empty_mig", parts.query, parts.fragment))
+    dsn = with_database(pg_dsn, "oddsstore_empty_mig")
     admin = await asyncpg.connect(pg_dsn)
     try:
         await admin.execute('CREATE DATABASE "oddsstore_empty_mig"')

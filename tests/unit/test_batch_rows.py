@@ -1,0 +1,123 @@
+"""The pure layout of a batch: validation reasons, column alignment, status rows (no database)."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+
+import orjson
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from oddsstore.batch_rows import build_batch_rows
+from oddsstore.models import Market, Outcome, Platform, ScrapeBatch, ScrapedEvent, SiteResult
+from oddsstore.testing import make_batch
+from oddsstore.validation import format_rejections, market_problem
+
+
+def _m(*odds: float, **kw: object) -> Market:
+    fields: dict[str, object] = {
+        "market_id": "1",
+        "market_name": "M",
+        "outcomes": tuple(Outcome("o", o) for o in odds),
+    }
+    fields.update(kw)
+    return Market(**fields)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("market", "reason"),
+    [
+        (_m(1.5, 2.5), None),
+        (_m(1.5, 2.5, line=-0.25, handicap_type="asian", handicap_home=-0.25, handicap_away=0.25), None),
+        (_m(), "empty_outcomes"),
+        (_m(math.nan), "non_finite_odds"),
+        (_m(1.2, math.inf), "non_finite_odds"),
+        (_m(1.2, -math.inf), "non_finite_odds"),
+        (_m(0.0), "non_positive_odds"),
+        (_m(-3.0), "non_positive_odds"),
+        (_m(True), "invalid_odds"),
+        (_m("2.0"), "invalid_odds"),  # type: ignore[arg-type]
+        (_m(1.5, market_name="a\x00b"), "nul_in_text"),
+        (_m(1.5, market_id="\x00"), "nul_in_text"),
+        (Market("1", "M", (Outcome("a\x00", 1.5),)), "nul_in_text"),
+        (_m(1.5, groups=("ok", "b\x00")), "nul_in_text"),
+        (_m(1.5, line=math.nan), "non_finite_line"),
+        (_m(1.5, handicap_type="asian", handicap_home=math.inf), "non_finite_line"),
+        (_m(1.5, handicap_type="sideways"), "invalid_handicap_type"),
+    ],
+)
+def test_market_problem(market: Market, reason: str | None) -> None:
+    assert market_problem(market) == reason
+
+
+def test_format_rejections_keeps_first_seen_order() -> None:
+    assert format_rejections({"non_finite_odds": 1, "empty_outcomes": 1}) == (
+        "rejected 2 markets: non_finite_odds=1, empty_outcomes=1"
+    )
+    assert format_rejections({"nul_in_text": 1}) == "rejected 1 market: nul_in_text=1"
+
+
+def test_columns_are_aligned_and_outcomes_encoded() -> None:
+    batch = make_batch(seed=7, events=5, markets_per_snapshot=12, failure_rate=0.3)
+    rows = build_batch_rows(batch)
+
+    for bundle in (rows.events, rows.competitor_events, rows.statuses):
+        lengths = {len(getattr(bundle, f)) for f in bundle.__slots__ if not f.startswith("__")}
+        assert len(lengths) == 1
+    for side in (rows.betpawa, rows.competitors):
+        market_lengths = {
+            len(getattr(side.markets, f)) for f in side.markets.__slots__ if not f.startswith("__")
+        }
+        assert market_lengths == {sum(side.market_counts)}
+        assert len(side.snapshots) == len(side.keys) == len(side.market_counts)
+        assert set(side.markets.snapshot_ord) <= set(range(1, len(side.keys) + 1))
+
+    ok_sites = [(e, r) for e in batch.events for r in e.results if r.odds is not None]
+    assert len(rows.betpawa.keys) + len(rows.competitors.keys) == len(ok_sites)
+    assert len(rows.statuses) == 5
+    first_betpawa = next(r.odds for e, r in ok_sites if r.platform is Platform.BETPAWA)
+    assert first_betpawa is not None
+    assert orjson.loads(rows.betpawa.markets.outcomes_json[0]) == [
+        {"name": o.name, "odds": o.odds, "is_active": o.is_active} for o in first_betpawa.markets[0].outcomes
+    ]
+    failed = sum(1 for e in batch.events for r in e.results if r.error is not None)
+    assert len(rows.errors) == failed
+
+
+@given(
+    st.lists(
+        st.lists(
+            st.one_of(
+                st.floats(allow_nan=True, allow_infinity=True), st.floats(min_value=1.01, max_value=50)
+            ),
+            min_size=0,
+            max_size=3,
+        ),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_every_market_is_either_stored_or_counted(odds_lists: list[list[float]]) -> None:
+    markets = tuple(
+        Market(market_id=str(i), market_name="M", outcomes=tuple(Outcome("o", o) for o in odds))
+        for i, odds in enumerate(odds_lists)
+    )
+    from oddsstore.models import EventOdds
+
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    odds = EventOdds(Platform.SPORTYBET, "sr:1", "e1", now, "H", "A", markets)
+    event = ScrapedEvent(
+        "sr:1", (Platform.SPORTYBET,), (SiteResult(Platform.SPORTYBET, odds=odds),), scraped_at=now
+    )
+    rows = build_batch_rows(ScrapeBatch(events=(event,)))
+
+    stored = rows.competitors.market_counts[0]
+    rejected = orjson.loads(rows.competitors.snapshots.rejected_json[0])
+    assert stored + sum(rejected.values()) == len(markets)
+    for text in rows.competitors.markets.outcomes_json:
+        for outcome in orjson.loads(text):
+            assert 0 < outcome["odds"] < math.inf
+    details = rows.statuses.error_details_json[0]
+    assert (details is None) == (not rejected)
