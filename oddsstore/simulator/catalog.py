@@ -84,10 +84,14 @@ class SiteMarket:
     outcomes: tuple[SiteOutcome, ...]
     tabs: tuple[str, ...] = ("all", "other")
     mapped: bool = True
-
-    @property
-    def hkey(self) -> int:
-        return int_key(self.key)
+    # derived once, read for every priced line
+    hkey: int = attrs.field(
+        init=False, default=attrs.Factory(lambda self: int_key(self.key), takes_self=True)
+    )
+    single_group: bool = attrs.field(
+        init=False,
+        default=attrs.Factory(lambda self: len({o.group for o in self.outcomes}) <= 1, takes_self=True),
+    )
 
 
 @attrs.frozen(slots=True)

@@ -18,9 +18,9 @@ _MARGIN = {Platform.BETPAWA: 0.06, Platform.SPORTYBET: 0.05, Platform.BET9JA: 0.
 _SITE_KEY = {p: int_key(p.value) for p in Platform}
 
 
-def unit(*parts: int) -> float:
-    """A uniform number in [0, 1) from integers (the tuple hash of ints is not salted per process)."""
-    return (hash(parts) & _MASK) / 18446744073709551616.0
+# A uniform number in [0, 1) from integers: (hash((a, b, ...)) & _MASK) * _INV. The tuple hash of ints is
+# not salted per process (only str and bytes hashes are), so bodies are the same in every run.
+_INV = 1.0 / 18446744073709551616.0
 
 
 def line_key(line: float | None) -> int:
@@ -34,37 +34,43 @@ class PricedMarket:
     prices: tuple[tuple[SiteOutcome, float], ...]
 
 
-def version(seed: int, site: int, event: int, market: int, line: int, cycle: int, rate: float) -> int:
-    """How many times this market has moved by ``cycle`` (0 = never): each market moves once every
-    ``1/rate`` cycles at its own phase, so a share ``rate`` of the markets moves in each cycle."""
-    if rate <= 0 or cycle <= 0:
-        return 0
-    phase = unit(seed, site, event, market, line, 7)
-    return int(cycle * min(rate, 1.0) + phase)
-
-
 def price_event(
     platform: Platform, markets: tuple[SiteMarket, ...], seed: int, event: int, cycle: int, drift_rate: float
 ) -> Iterator[PricedMarket]:
-    """Every (market, line) of one event on one site with its odds at ``cycle``."""
+    """Every (market, line) of one event on one site with its odds at ``cycle``.
+
+    A share ``rate`` of the markets moves in each cycle: a market's version is
+    ``int(cycle * rate + phase)`` with its own phase in [0, 1). This is the simulator's hot loop.
+    """
     site = _SITE_KEY[platform]
     base_margin = _MARGIN[platform]
+    rate = min(max(drift_rate, 0.0), 1.0)
+    drifting = rate > 0 and cycle > 0
     for market in markets:
         mkey = market.hkey
+        outcomes = market.outcomes
         for line in market.lines:
             lkey = line_key(line)
-            moved = version(seed, site, event, mkey, lkey, cycle, drift_rate)
-            margin = base_margin + 0.02 * unit(seed, site, event, mkey, lkey)
-            weights: dict[SiteOutcome, float] = {}
-            totals: dict[int, float] = {}
-            for outcome in market.outcomes:
-                w = 0.25 + unit(seed, event, outcome.key, lkey)
+            margin = 1.0 + base_margin + 0.02 * ((hash((seed, site, event, mkey, lkey)) & _MASK) * _INV)
+            weights = [0.25 + (hash((seed, event, o.key, lkey)) & _MASK) * _INV for o in outcomes]
+            if drifting:
+                moved = int(cycle * rate + (hash((seed, site, event, mkey, lkey, 7)) & _MASK) * _INV)
                 if moved:
-                    w *= 0.85 + 0.3 * unit(seed, site, event, outcome.key, lkey, moved)
-                weights[outcome] = w
-                totals[outcome.group] = totals.get(outcome.group, 0.0) + w
+                    weights = [
+                        w * (0.85 + 0.3 * (hash((seed, site, event, o.key, lkey, moved)) & _MASK) * _INV)
+                        for w, o in zip(weights, outcomes, strict=True)
+                    ]
+            if market.single_group:
+                total = sum(weights)
+                totals = [total] * len(weights)
+            else:
+                by_group: dict[int, float] = {}
+                for w, o in zip(weights, outcomes, strict=True):
+                    by_group[o.group] = by_group.get(o.group, 0.0) + w
+                totals = [by_group[o.group] for o in outcomes]
             prices = tuple(
-                (outcome, _odds(w / totals[outcome.group], margin)) for outcome, w in weights.items()
+                (o, max(1.01, min(500.0, round(t / (w * margin), 2))))
+                for o, w, t in zip(outcomes, weights, totals, strict=True)
             )
             yield PricedMarket(market, line, prices)
 
