@@ -61,8 +61,9 @@ class Bet9jaClient:
     async def discover(self) -> Discovery:
         run = DiscoveryRun(self.platform)
         tree = await self.http.get_json(TREE_PATH, params=self._params(DISP="0"), check=_check_r)
-        entries = parsed(self.platform, f"GET {TREE_PATH}", lambda p: parse_tree(self.platform, p), tree)
-        run.counts["tree_entries"] = len(entries)
+        entries = run.take_tree(
+            parsed(self.platform, f"GET {TREE_PATH}", lambda p: parse_tree(self.platform, p), tree)
+        )
 
         async def group(entry: TreeEntry) -> None:
             params = self._params(GROUPID=entry.id, DISP="0", GROUPMARKETID="1")

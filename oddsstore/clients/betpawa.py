@@ -17,6 +17,7 @@ from oddsstore.models import DiscoveredEvent, Platform
 from oddsstore.parsing import ParseError, TreeEntry, parse_discovery_page, parse_event, parse_tree
 
 FOOTBALL = "2"
+MAX_PAGES = 100  # per competition: 10,000 events at take=100, far beyond any real competition
 
 
 def _check_object(body: Any, label: str) -> None:
@@ -84,8 +85,9 @@ class BetPawaClient:
         run = DiscoveryRun(self.platform)
         path = f"{self._api}/categories/list/{FOOTBALL}"
         tree = await self.http.get_json(path, check=_check_object)
-        entries = parsed(self.platform, f"GET {path}", lambda p: parse_tree(self.platform, p), tree)
-        run.counts["tree_entries"] = len(entries)
+        entries = run.take_tree(
+            parsed(self.platform, f"GET {path}", lambda p: parse_tree(self.platform, p), tree)
+        )
 
         async def competition(entry: TreeEntry) -> None:
             await self._competition(run, entry)
@@ -112,6 +114,9 @@ class BetPawaClient:
             if _page_length(body) < self._take:
                 return
             skip += self._take
+            if skip >= self._take * MAX_PAGES:  # a site that ignores skip must not loop us forever
+                run.counts["page_limit_hit"] += 1
+                return
 
     async def _detail_lookup(self, run: DiscoveryRun, event_id: str) -> None:
         """A list item without a SPORTRADAR widget: read the id (and the facts) from the event detail."""

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from oddsstore.clients.base import Discovery, now_utc
 from oddsstore.clients.errors import PermanentSiteError, SiteError
 from oddsstore.models import DiscoveredEvent, Platform
-from oddsstore.parsing import DiscoveryPage, ParseError
+from oddsstore.parsing import DiscoveryPage, ParseError, TreeEntry
 
 T = TypeVar("T")
 
@@ -35,6 +35,12 @@ class DiscoveryRun:
         self._started = time.monotonic()
         self._now = now_utc()
         self.missing_sportradar: list[str] = []
+
+    def take_tree(self, entries: Iterable[TreeEntry]) -> list[TreeEntry]:
+        """The tree's competitions, each once (a site may list one under two headings); counted."""
+        unique = list({entry.id: entry for entry in entries}.values())
+        self.counts["tree_entries"] = len(unique)
+        return unique
 
     def add_page(self, page: DiscoveryPage) -> None:
         self.counts["pages"] += 1

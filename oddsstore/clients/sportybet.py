@@ -74,8 +74,9 @@ class SportyBetClient:
         run = DiscoveryRun(self.platform)
         params = {"sportId": SPORT, "timeline": "", "productId": "3", "_t": self._cache_buster()}
         tree = await self.http.get_json(TREE_PATH, params=params, check=_check_biz)
-        entries = parsed(self.platform, f"GET {TREE_PATH}", lambda p: parse_tree(self.platform, p), tree)
-        run.counts["tree_entries"] = len(entries)
+        entries = run.take_tree(
+            parsed(self.platform, f"GET {TREE_PATH}", lambda p: parse_tree(self.platform, p), tree)
+        )
         ids = [entry.id for entry in entries]
         batches = [ids[i : i + self._batch] for i in range(0, len(ids), self._batch)]
 

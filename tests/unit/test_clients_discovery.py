@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from aiohttp import web
 
 from oddsstore.clients import ClientSettings, PermanentSiteError, SiteError, TransientSiteError, open_clients
 from oddsstore.models import ALL_PLATFORMS, Platform
@@ -194,3 +195,58 @@ async def test_bet9ja_pacing_spaces_request_starts() -> None:
         elapsed = time.monotonic() - started
         assert all(isinstance(r, dict) for r in results)
         assert elapsed >= 19 * 0.025
+
+
+# --- a misbehaving BetPawa: the same competition twice in the tree, and lists that ignore ``skip`` -----
+
+
+def _stubborn_item(n: int) -> dict[str, Any]:
+    return {
+        "id": str(n),
+        "name": "A - B",
+        "startTime": "2099-01-01T12:00:00Z",
+        "participants": [{"name": "A", "position": 1}, {"name": "B", "position": 2}],
+        "widgets": [{"id": str(90_000_000 + n), "type": "SPORTRADAR"}],
+    }
+
+
+async def test_betpawa_walk_survives_a_site_that_ignores_skip() -> None:
+    competition = {"competition": {"id": "7", "name": "Cup"}}
+    tree = {
+        "withRegions": [{"regions": [{"region": {"name": "X"}, "competitions": [competition, competition]}]}]
+    }
+    lists = 0
+
+    async def tree_handler(_request: web.Request) -> web.Response:
+        return web.json_response(tree)
+
+    async def list_handler(_request: web.Request) -> web.Response:
+        nonlocal lists
+        lists += 1
+        return web.json_response({"responses": [{"responses": [_stubborn_item(1), _stubborn_item(2)]}]})
+
+    app = web.Application()
+    app.add_routes(
+        [
+            web.get("/api/sportsbook/v4/categories/list/2", tree_handler),
+            web.get("/api/sportsbook/v4/events/lists/by-queries", list_handler),
+        ]
+    )
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        port = runner.addresses[0][1]
+        settings = ClientSettings.for_base_urls(
+            {Platform.BETPAWA: f"http://127.0.0.1:{port}"}, betpawa_page_size=2
+        )
+        async with open_clients(settings, platforms=[Platform.BETPAWA]) as clients:
+            discovery = await clients[Platform.BETPAWA].discover()
+    finally:
+        await runner.cleanup()
+    assert discovery.counts["tree_entries"] == 1  # listed twice, walked once
+    assert discovery.counts["page_limit_hit"] == 1
+    assert lists == discovery.counts["pages"] == 100
+    assert {e.platform_event_id for e in discovery.events} == {"1", "2"}
+    assert discovery.counts["duplicates"] == 2 * 100 - 2
