@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from oddsstore.models import ALL_PLATFORMS
+from oddsstore.models import ALL_PLATFORMS, Platform
 from oddsstore.simulator import FAULT_KINDS, BoardConfig, FaultConfig, SimulatorConfig, run_simulator
 
 
@@ -34,18 +34,36 @@ def register(subparsers: Any) -> None:
         default="timeout,http_503,http_429,malformed_json",
         help=f"comma-separated fault kinds among {','.join(FAULT_KINDS)}",
     )
+    sites = [p.value for p in ALL_PLATFORMS]
+    parser.add_argument(
+        "--fault-sites", default=",".join(sites), help="comma-separated sites the --faults rate applies to"
+    )
+    parser.add_argument("--down", action="append", default=[], choices=sites, help="a site that is down")
+    parser.add_argument(
+        "--empty", action="append", default=[], choices=sites, help="a site whose discovery lists no events"
+    )
     parser.add_argument("--json", action="store_true", help="print the base URLs as one JSON object")
     parser.set_defaults(func=run)
 
 
 def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
     kinds = tuple(k.strip() for k in args.fault_kinds.split(",") if k.strip())
-    faults = FaultConfig(rate=args.faults, kinds=kinds, hang_s=60.0) if args.faults > 0 else None
+    faulty = {Platform(name.strip()) for name in args.fault_sites.split(",") if name.strip()}
+    faults = {
+        p: FaultConfig(
+            rate=args.faults if p in faulty else 0.0,
+            kinds=kinds,
+            hang_s=60.0,
+            down=p.value in args.down,
+            empty=p.value in args.empty,
+        )
+        for p in ALL_PLATFORMS
+    }
     return SimulatorConfig(
         board=BoardConfig(events=args.events, competitions=args.competitions, seed=args.seed),
         time_scale=args.time_scale,
         drift_rate=args.drift_rate,
-        faults={p: faults for p in ALL_PLATFORMS} if faults else {},
+        faults=faults,
         host=args.host,
         port=args.port,
     )

@@ -10,6 +10,8 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
+from oddsstore.cli import build_parser
+from oddsstore.cli.simulator import config_from_args
 from oddsstore.models import Platform
 from oddsstore.simulator import BoardConfig, Simulator, SimulatorConfig, run_simulator
 
@@ -87,3 +89,19 @@ async def test_cli_serves_until_terminated() -> None:
         proc.terminate()
         code = await asyncio.wait_for(proc.wait(), timeout=10)
     assert code == 0
+
+
+def test_cli_options_become_per_site_faults() -> None:
+    args = build_parser().parse_args(
+        ["simulator", "--faults", "0.2", "--fault-kinds", "http_503,timeout", "--fault-sites", "bet9ja",
+         "--down", "sportybet", "--empty", "betpawa", "--events", "99", "--seed", "4"]
+    )  # fmt: skip
+    config = config_from_args(args)
+    assert config.board.events == 99 and config.board.seed == 4
+    assert config.faults[Platform.BET9JA].rate == 0.2
+    assert config.faults[Platform.BET9JA].kinds == ("http_503", "timeout")
+    assert config.faults[Platform.BETPAWA].rate == 0.0 and config.faults[Platform.BETPAWA].empty
+    assert config.faults[Platform.SPORTYBET].down and not config.faults[Platform.BET9JA].down
+    assert config.host == "127.0.0.1"
+    with pytest.raises(ValueError, match="unknown fault kinds"):
+        config_from_args(build_parser().parse_args(["simulator", "--fault-kinds", "meteor"]))
