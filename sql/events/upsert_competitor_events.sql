@@ -22,6 +22,7 @@ SELECT i.source, i.external_id, i.sportradar_id, ev.id, i.home_team, i.away_team
 FROM input AS i
 LEFT JOIN t ON t.source = i.source AND t.name = i.tournament AND t.country IS NOT DISTINCT FROM i.country
 LEFT JOIN events AS ev ON ev.sportradar_id = i.sportradar_id
+ORDER BY i.source, i.external_id  -- a fixed row-lock order: concurrent batches cannot deadlock here
 ON CONFLICT ON CONSTRAINT uq_competitor_events_source_external_id DO UPDATE
     SET sportradar_id = EXCLUDED.sportradar_id,
         event_id = COALESCE(EXCLUDED.event_id, c.event_id),

@@ -1,5 +1,6 @@
 -- Upsert BetPawa tournaments and events from one batch's own data; link competitor events that share
--- a SportRadar id. Input rows are unique by sportradar_id. Returns (id, sportradar_id) of every row.
+-- a SportRadar id. Input rows are unique by sportradar_id; rows are written in key order.
+-- Returns (id, sportradar_id) of every row.
 WITH input AS (
     SELECT *
     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[], $7::text[], $8::text[])
@@ -20,6 +21,7 @@ e AS (
     SELECT i.sportradar_id, i.betpawa_event_id, i.home_team, i.away_team, i.kickoff, t.id
     FROM input AS i
     LEFT JOIN t ON t.name = i.tournament AND t.country IS NOT DISTINCT FROM i.country
+    ORDER BY i.sportradar_id  -- a fixed row-lock order: concurrent batches cannot deadlock here
     ON CONFLICT ON CONSTRAINT uq_events_sportradar_id DO UPDATE
         SET betpawa_event_id = EXCLUDED.betpawa_event_id,
             home_team = EXCLUDED.home_team,

@@ -10,4 +10,6 @@ SET status = $2,
     markets_stored = COALESCE($7, markets_stored),
     error = $8
 WHERE id = $1
-RETURNING id, status, trigger, started_at, finished_at, heartbeat_at, events_total, events_scraped, events_failed, snapshots_created, markets_stored, discovery::text AS discovery, error
+RETURNING id, status, trigger, started_at, finished_at, heartbeat_at,
+    events_total, events_scraped, events_failed, snapshots_created, markets_stored,
+    discovery::text AS discovery, error

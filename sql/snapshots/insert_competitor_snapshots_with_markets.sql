@@ -1,5 +1,7 @@
--- Insert SportyBet/Bet9ja snapshots (competitor_odds_snapshots) and their markets (competitor_market_odds) for one run in one statement. A snapshot that already exists for the same
--- event and run is left alone and its markets are not inserted (a retried batch writes nothing twice).
+-- Insert SportyBet/Bet9ja snapshots (competitor_odds_snapshots) and their markets
+-- (competitor_market_odds) for one run, in one statement.
+-- A snapshot that already exists for the same event and run is left alone and its markets are not
+-- inserted (a retried batch writes nothing twice).
 -- Markets point at their snapshot by its 1-based position in the snapshot arrays ($9).
 -- Returns the competitor_event_id of every snapshot actually created.
 WITH input AS (
