@@ -186,7 +186,7 @@ async def betpawa_event_route(request: web.Request) -> web.StreamResponse:
 
     def build(s: SimulatorState) -> Any:
         event = _event_or_unknown(s.board, Platform.BETPAWA, event_id)
-        return betpawa_event(s.board, event, s.cycle, s.drift_rate, version)
+        return betpawa_event(s.board, s.templates, event, s.cycle, s.drift_rate, version)
 
     return await _serve(request, Platform.BETPAWA, "event", build)
 
@@ -204,7 +204,7 @@ async def sportybet_pc_events(request: web.Request) -> web.StreamResponse:
 
     def build(s: SimulatorState) -> Any:
         empty = s.faults[Platform.SPORTYBET].empty
-        return listings.sportybet_pc_events(s.board, ids, s.cycle, s.drift_rate, empty=empty)
+        return listings.sportybet_pc_events(s.board, s.templates, ids, s.cycle, s.drift_rate, empty=empty)
 
     return await _serve(request, Platform.SPORTYBET, "list", build)
 
@@ -214,7 +214,7 @@ async def sportybet_event_route(request: web.Request) -> web.StreamResponse:
 
     def build(s: SimulatorState) -> Any:
         event = _event_or_unknown(s.board, Platform.SPORTYBET, event_id)
-        return sportybet_event(s.board, event, s.cycle, s.drift_rate)
+        return sportybet_event(s.board, s.templates, event, s.cycle, s.drift_rate)
 
     return await _serve(request, Platform.SPORTYBET, "event", build)
 
@@ -228,7 +228,7 @@ async def bet9ja_group(request: web.Request) -> web.StreamResponse:
 
     def build(s: SimulatorState) -> Any:
         empty = s.faults[Platform.BET9JA].empty
-        return listings.bet9ja_group(s.board, group_id, s.cycle, s.drift_rate, empty=empty)
+        return listings.bet9ja_group(s.board, s.templates, group_id, s.cycle, s.drift_rate, empty=empty)
 
     return await _serve(request, Platform.BET9JA, "list", build)
 
@@ -238,7 +238,7 @@ async def bet9ja_event_route(request: web.Request) -> web.StreamResponse:
 
     def build(s: SimulatorState) -> Any:
         event = _event_or_unknown(s.board, Platform.BET9JA, event_id)
-        return bet9ja_event(s.board, event, s.cycle, s.drift_rate)
+        return bet9ja_event(s.board, s.templates, event, s.cycle, s.drift_rate)
 
     return await _serve(request, Platform.BET9JA, "event", build)
 

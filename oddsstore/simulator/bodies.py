@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from oddsstore.models import Platform
 from oddsstore.simulator.board import Board, BoardEvent
-from oddsstore.simulator.odds import PricedMarket, format_line, price_event
+from oddsstore.simulator.odds import PricedMarket, price_event
+from oddsstore.simulator.templates import BodyTemplates, SportyBetLine
 
 
 def _iso(event: BoardEvent) -> str:
@@ -46,79 +48,41 @@ def betpawa_summary(event: BoardEvent, *, detail: bool = False) -> dict[str, Any
     }
 
 
-def _betpawa_price_handicap(pm: PricedMarket, position: int) -> str | None:
-    if pm.line is None:
-        return None
-    if pm.market.kind == "european":
-        home = pm.line
-        return f"Away {-home:+g}" if position == 2 else f"Home {home:+g}"
-    if pm.market.kind == "asian":
-        value = pm.line if position == 0 else -pm.line
-        return f"{value:+g}" if value else "0"
-    return format_line(pm.line)
-
-
-def _betpawa_row(pm: PricedMarket, row_id: int, v4: bool) -> dict[str, Any]:
-    prices = []
-    for position, (outcome, odds) in enumerate(pm.prices):
-        price: dict[str, Any] = {
-            "id": str(row_id * 10 + position),
-            "name": outcome.name,
-            "typeId": str(int(pm.market.key) + position + 1) if pm.market.key.isdigit() else "0",
-            "handicap": _betpawa_price_handicap(pm, position),
-            "displayName": outcome.name,
-            "additionalInfo": {"anyUp": "NO_UP"},
-        }
-        if v4:
-            price["odds"] = odds
-            price["probability"] = {"win": round(1.0 / odds, 6), "refund": 0.0}
-        else:
-            price["price"] = odds
-            price["suspended"] = False
-        prices.append(price)
-    row: dict[str, Any] = {"id": str(row_id), "prices": prices}
-    if pm.line is not None:
-        row["handicap"] = round(pm.line * 4)
-        key = "total" if pm.market.kind == "total" else "hcp"
-        if v4:
-            row["specifier"] = {key: format_line(pm.line)}
-        else:
-            row["formattedHandicap"] = None
-    elif not v4:
-        row["handicap"] = None
-        row["formattedHandicap"] = None
-    return row
-
-
 def betpawa_event(
-    board: Board, event: BoardEvent, cycle: int, drift_rate: float, version: str
+    board: Board, templates: BodyTemplates, event: BoardEvent, cycle: int, drift_rate: float, version: str
 ) -> dict[str, Any]:
     v4 = version != "v3"
+    lines = templates.betpawa_v4 if v4 else templates.betpawa_v3
+    catalog = board.catalogs[Platform.BETPAWA]
+    priced = price_event(Platform.BETPAWA, catalog, board.config.seed, event.index, cycle, drift_rate)
     markets: list[dict[str, Any]] = []
-    current: dict[str, Any] | None = None
+    current_index = -1
+    rows: list[dict[str, Any]] = []
     row_id = 400_000_000 + event.index * 1000
-    for pm in price_event(
-        Platform.BETPAWA, board.catalogs[Platform.BETPAWA], board.config.seed, event.index, cycle, drift_rate
-    ):
-        if current is None or current["marketType"]["id"] != pm.market.key:
-            handicap_type = {"total": "NORMAL", "asian": "ASIAN", "european": "EUROPEAN"}.get(
-                pm.market.kind, ""
+    for pm, line in zip(priced, lines, strict=True):
+        if line.market_index != current_index:
+            current_index = line.market_index
+            rows = []
+            markets.append(
+                {"marketType": line.market_type, "row": rows, "additionalInfo": {"cashoutable": True}}
             )
-            current = {
-                "marketType": {
-                    "id": pm.market.key,
-                    "name": pm.market.name,
-                    "displayName": pm.market.name.replace(" - ", " | "),
-                    "priority": len(markets) + 1,
-                    "tabs": list(pm.market.tabs),
-                    "handicapType": handicap_type,
-                },
-                "row": [],
-                "additionalInfo": {"cashoutable": True},
-            }
-            markets.append(current)
         row_id += 1
-        current["row"].append(_betpawa_row(pm, row_id, v4))
+        if v4:
+            prices = [
+                {
+                    "id": str(row_id * 10 + i),
+                    **static,
+                    "odds": odds,
+                    "probability": {"win": round(1.0 / odds, 6), "refund": 0.0},
+                }
+                for i, (static, (_, odds)) in enumerate(zip(line.prices, pm.prices, strict=True))
+            ]
+        else:
+            prices = [
+                {"id": str(row_id * 10 + i), **static, "price": odds, "suspended": False}
+                for i, (static, (_, odds)) in enumerate(zip(line.prices, pm.prices, strict=True))
+            ]
+        rows.append({"id": str(row_id), **line.row, "prices": prices})
     body = betpawa_summary(event, detail=True)
     body["markets"] = markets
     body["totalMarketCount"] = str(len(markets)) if v4 else len(markets)
@@ -128,17 +92,6 @@ def betpawa_event(
 
 
 # --- SportyBet ---------------------------------------------------------------------------------------
-
-
-def _sportybet_specifier(pm: PricedMarket) -> str | None:
-    if pm.line is None:
-        return None
-    if pm.market.kind == "european":
-        home = int(pm.line)
-        return f"hcp=0:{-home}" if home < 0 else f"hcp={home}:0"  # home -1 is "0:1"
-    if pm.market.kind == "asian":
-        return f"hcp={format_line(pm.line)}"
-    return f"total={format_line(pm.line)}"
 
 
 def sportybet_sport(event: BoardEvent) -> dict[str, Any]:
@@ -154,31 +107,12 @@ def sportybet_sport(event: BoardEvent) -> dict[str, Any]:
     }
 
 
-def sportybet_market(pm: PricedMarket) -> dict[str, Any]:
-    outcomes = []
-    for position, (outcome, odds) in enumerate(pm.prices):
-        desc = outcome.name
-        if pm.market.kind == "total" and pm.line is not None and desc in ("Over", "Under"):
-            desc = f"{desc} {format_line(pm.line)}"  # the real site writes "Over 2.5"
-        outcomes.append(
-            {
-                "id": str(position + 1),
-                "odds": f"{odds:.2f}",
-                "probability": f"{1.0 / odds:.10f}",
-                "voidProbability": "0E-10",
-                "isActive": 1,
-                "desc": desc,
-            }
-        )
-    market: dict[str, Any] = {"id": pm.market.key, "product": 3, "desc": pm.market.name, "status": 0}
-    specifier = _sportybet_specifier(pm)
-    if specifier is not None:
-        market["specifier"] = specifier
-    market.update(
-        {"group": "Main", "title": "", "name": pm.market.name, "favourite": 0, "outcomes": outcomes,
-         "farNearOdds": 0, "sourceType": "BET_RADAR", "banned": False}
-    )  # fmt: skip
-    return market
+def sportybet_market(line: SportyBetLine, pm: PricedMarket) -> dict[str, Any]:
+    outcomes = [
+        {**static, "odds": f"{odds:.2f}", "probability": f"{1.0 / odds:.10f}"}
+        for static, (_, odds) in zip(line.outcomes, pm.prices, strict=True)
+    ]
+    return {**line.market, "outcomes": outcomes}
 
 
 def sportybet_event_data(event: BoardEvent) -> dict[str, Any]:
@@ -197,7 +131,9 @@ def sportybet_event_data(event: BoardEvent) -> dict[str, Any]:
     }
 
 
-def sportybet_event(board: Board, event: BoardEvent, cycle: int, drift_rate: float) -> dict[str, Any]:
+def sportybet_event(
+    board: Board, templates: BodyTemplates, event: BoardEvent, cycle: int, drift_rate: float
+) -> dict[str, Any]:
     data = sportybet_event_data(event)
     priced = price_event(
         Platform.SPORTYBET,
@@ -207,7 +143,9 @@ def sportybet_event(board: Board, event: BoardEvent, cycle: int, drift_rate: flo
         cycle,
         drift_rate,
     )
-    data["markets"] = [sportybet_market(pm) for pm in priced]
+    data["markets"] = [
+        sportybet_market(line, pm) for pm, line in zip(priced, templates.sportybet, strict=True)
+    ]
     data["bookingStatus"] = "Booked"
     data["banned"] = False
     return {"bizCode": 10000, "message": "0#0", "data": data}
@@ -216,12 +154,11 @@ def sportybet_event(board: Board, event: BoardEvent, cycle: int, drift_rate: flo
 # --- Bet9ja ------------------------------------------------------------------------------------------
 
 
-def bet9ja_odds(pms: Any) -> dict[str, str]:
+def bet9ja_odds(pms: Iterable[PricedMarket], keys: Iterable[tuple[str, ...]]) -> dict[str, str]:
     odds: dict[str, str] = {}
-    for pm in pms:
-        param = "" if pm.line is None else f"@{format_line(pm.line)}"
-        for outcome, value in pm.prices:
-            odds[f"{pm.market.key}{param}_{outcome.name}"] = f"{value:g}"
+    for pm, line_keys in zip(pms, keys, strict=False):
+        for key, (_, value) in zip(line_keys, pm.prices, strict=True):
+            odds[key] = f"{value:g}"
     return odds
 
 
@@ -244,11 +181,13 @@ def bet9ja_summary(event: BoardEvent) -> dict[str, Any]:
     return summary
 
 
-def bet9ja_event(board: Board, event: BoardEvent, cycle: int, drift_rate: float) -> dict[str, Any]:
+def bet9ja_event(
+    board: Board, templates: BodyTemplates, event: BoardEvent, cycle: int, drift_rate: float
+) -> dict[str, Any]:
     data = bet9ja_summary(event)
     priced = price_event(
         Platform.BET9JA, board.catalogs[Platform.BET9JA], board.config.seed, event.index, cycle, drift_rate
     )
-    data["O"] = bet9ja_odds(priced)
+    data["O"] = bet9ja_odds(priced, templates.bet9ja)
     data["IS_BETBUILDER"] = True
     return {"R": "OK", "D": data}

@@ -15,6 +15,7 @@ from oddsstore.simulator.bodies import (
     sportybet_market,
 )
 from oddsstore.simulator.odds import price_event
+from oddsstore.simulator.templates import BodyTemplates
 
 
 def _competitions(board: Board, platform: Platform) -> list[tuple[Competition, int]]:
@@ -139,7 +140,13 @@ def sportybet_tree(board: Board) -> dict[str, Any]:
 
 
 def sportybet_pc_events(
-    board: Board, tournament_ids: Iterable[str], cycle: int, drift: float, *, empty: bool = False
+    board: Board,
+    templates: BodyTemplates,
+    tournament_ids: Iterable[str],
+    cycle: int,
+    drift: float,
+    *,
+    empty: bool = False,
 ) -> dict[str, Any]:
     data = []
     for tournament_id in tournament_ids:
@@ -151,7 +158,9 @@ def sportybet_pc_events(
         for event in events:
             item = sportybet_event_data(event)
             item["markets"] = [
-                sportybet_market(_first_market(board, Platform.SPORTYBET, event, cycle, drift))
+                sportybet_market(
+                    templates.sportybet[0], _first_market(board, Platform.SPORTYBET, event, cycle, drift)
+                )
             ]
             item["totalMarketSize"] = len(board.catalogs[Platform.SPORTYBET])
             items.append(item)
@@ -176,13 +185,15 @@ def bet9ja_tree(board: Board) -> dict[str, Any]:
 
 
 def bet9ja_group(
-    board: Board, group_id: str, cycle: int, drift: float, *, empty: bool = False
+    board: Board, templates: BodyTemplates, group_id: str, cycle: int, drift: float, *, empty: bool = False
 ) -> dict[str, Any]:
     comp = board.competition(Platform.BET9JA, group_id)
     events = [] if comp is None or empty else board.competition_events(Platform.BET9JA, comp.index)
     items = []
     for event in events:
         item = bet9ja_summary(event)
-        item["O"] = bet9ja_odds([_first_market(board, Platform.BET9JA, event, cycle, drift)])
+        item["O"] = bet9ja_odds(
+            [_first_market(board, Platform.BET9JA, event, cycle, drift)], templates.bet9ja[:1]
+        )
         items.append(item)
     return {"R": "OK", "D": {"E": items}}

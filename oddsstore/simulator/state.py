@@ -14,6 +14,7 @@ from oddsstore.models import ALL_PLATFORMS, Platform
 from oddsstore.simulator.board import Board, BoardConfig
 from oddsstore.simulator.faults import NO_FAULTS, FaultConfig
 from oddsstore.simulator.latency import DEFAULT_LATENCY, LatencyProfile
+from oddsstore.simulator.templates import BodyTemplates
 
 
 @attrs.frozen(slots=True)
@@ -66,6 +67,7 @@ class SimulatorState:
         self.config = config
         self.anchor = config.anchor or datetime.now(UTC)
         self.board = Board(config.board, self.anchor)
+        self.templates = BodyTemplates(self.board)
         self.cycle = 0
         self.time_scale = config.time_scale
         self.drift_rate = config.drift_rate
