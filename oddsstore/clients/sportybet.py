@@ -20,13 +20,13 @@ TREE_PATH = "/api/ng/factsCenter/popularAndSportList"
 EVENTS_PATH = "/api/ng/factsCenter/pcEvents"
 EVENT_PATH = "/api/ng/factsCenter/event"
 LIST_MARKETS = "1,18,10,29,11,26,36,14"
-SUCCESS = 10000
+SUCCESS = "10000"  # an int in every captured body; compared as text to be lenient
 
 
 def _check_biz(body: Any, label: str) -> None:
     if not isinstance(body, dict) or "bizCode" not in body:
         raise PermanentSiteError(Platform.SPORTYBET, label, "bad_envelope", "no bizCode in the body")
-    if body["bizCode"] != SUCCESS:
+    if str(body["bizCode"]) != SUCCESS:
         message = str(body.get("message", ""))[:120]
         raise PermanentSiteError(
             Platform.SPORTYBET, label, "bad_envelope", f"bizCode {body['bizCode']!r} {message}".strip()
@@ -81,13 +81,22 @@ class SportyBetClient:
         batches = [ids[i : i + self._batch] for i in range(0, len(ids), self._batch)]
 
         async def fetch_batch(batch: list[str]) -> None:
-            body = [{"sportId": SPORT, "marketId": LIST_MARKETS, "tournamentId": [[t] for t in batch]}]
-            label = f"POST {EVENTS_PATH} (tournaments {', '.join(batch)})"
-            answer = await self.http.post_json(
-                EVENTS_PATH, body, check=_check_biz, headers={"content-type": "application/json"}, label=label
-            )
-            page = parsed(self.platform, label, lambda p: parse_discovery_page(self.platform, p), answer)
-            run.add_page(page)
+            try:
+                await self._tournaments(run, batch)
+            except PermanentSiteError as exc:
+                if len(batch) == 1 or exc.reason == "circuit_open":
+                    raise
+                # one bad tournament must not cost its whole batch: ask for each on its own
+                run.counts["batches_split"] += 1
+                await run.each("batches", [[t] for t in batch], fetch_batch)
 
         await run.each("batches", batches, fetch_batch)
         return run.finish(units="batches")
+
+    async def _tournaments(self, run: DiscoveryRun, batch: list[str]) -> None:
+        body = [{"sportId": SPORT, "marketId": LIST_MARKETS, "tournamentId": [[t] for t in batch]}]
+        label = f"POST {EVENTS_PATH} (tournaments {', '.join(batch)})"
+        answer = await self.http.post_json(
+            EVENTS_PATH, body, check=_check_biz, headers={"content-type": "application/json"}, label=label
+        )
+        run.add_page(parsed(self.platform, label, lambda p: parse_discovery_page(self.platform, p), answer))

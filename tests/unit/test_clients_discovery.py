@@ -250,3 +250,15 @@ async def test_betpawa_walk_survives_a_site_that_ignores_skip() -> None:
     assert lists == discovery.counts["pages"] == 100
     assert {e.platform_event_id for e in discovery.events} == {"1", "2"}
     assert discovery.counts["duplicates"] == 2 * 100 - 2
+
+
+async def test_a_failing_sportybet_batch_is_split_into_single_tournaments(sim: Simulator) -> None:
+    sim.set_faults(
+        Platform.SPORTYBET, FaultConfig(rate=1.0, kinds=("bad_envelope",), endpoints=("list",), limit=1)
+    )
+    async with open_clients(settings_for(sim, sportybet_tournaments_per_request=4)) as clients:
+        discovery = await clients[Platform.SPORTYBET].discover()
+    assert discovery.counts["batches_split"] == 1
+    assert discovery.counts.get("batches_failed", 0) == 0
+    assert sim.stats[Platform.SPORTYBET].requests["list"] == 2 + 4  # two batches (one refused), then 4 singles
+    assert len(discovery.events) == len(sim.board.expected_discovery(Platform.SPORTYBET, datetime.now(UTC)))
