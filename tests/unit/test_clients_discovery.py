@@ -260,5 +260,5 @@ async def test_a_failing_sportybet_batch_is_split_into_single_tournaments(sim: S
         discovery = await clients[Platform.SPORTYBET].discover()
     assert discovery.counts["batches_split"] == 1
     assert discovery.counts.get("batches_failed", 0) == 0
-    assert sim.stats[Platform.SPORTYBET].requests["list"] == 2 + 4  # two batches (one refused), then 4 singles
+    assert sim.stats[Platform.SPORTYBET].requests["list"] == 2 + 4  # 2 batches (1 refused), then 4 singles
     assert len(discovery.events) == len(sim.board.expected_discovery(Platform.SPORTYBET, datetime.now(UTC)))
