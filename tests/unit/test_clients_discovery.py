@@ -262,3 +262,20 @@ async def test_a_failing_sportybet_batch_is_split_into_single_tournaments(sim: S
     assert discovery.counts.get("batches_failed", 0) == 0
     assert sim.stats[Platform.SPORTYBET].requests["list"] == 2 + 4  # 2 batches (1 refused), then 4 singles
     assert len(discovery.events) == len(sim.board.expected_discovery(Platform.SPORTYBET, datetime.now(UTC)))
+
+
+async def test_the_default_board_is_discovered_completely() -> None:
+    """About 1,300 events, 150 competitions, BetPawa pages of the real 100 (the biggest league has more)."""
+    async with run_simulator(SimulatorConfig(time_scale=0.001)) as sim:
+        settings = settings_for(sim).with_site(Platform.BET9JA, min_interval_s=0.002)
+        async with open_clients(settings) as clients:
+            found = {p: await clients[p].discover() for p in ALL_PLATFORMS}
+        now = datetime.now(UTC)
+        for platform, discovery in found.items():
+            expected = sim.board.expected_discovery(platform, now)
+            assert {e.sportradar_id: e.platform_event_id for e in discovery.events} == expected
+            assert len(expected) > 1000
+        assert found[Platform.BETPAWA].counts["pages"] > found[Platform.BETPAWA].counts["tree_entries"]
+        merged = set().union(*({e.sportradar_id for e in d.events} for d in found.values()))
+        assert 1200 <= len(merged) <= 1300
+        assert sim.stats[Platform.BET9JA].throttled == 0
