@@ -173,7 +173,9 @@ async def betpawa_list(request: web.Request) -> web.StreamResponse:
 
     def build(s: SimulatorState) -> Any:
         empty = s.faults[Platform.BETPAWA].empty
-        return listings.betpawa_list(s.board, query, s.cycle, s.drift_rate, empty=empty)
+        return listings.betpawa_list(
+            s.board, s.books[Platform.BETPAWA], query, s.cycle, s.drift_rate, empty=empty
+        )
 
     return await _serve(request, Platform.BETPAWA, "list", build)
 
@@ -186,7 +188,7 @@ async def betpawa_event_route(request: web.Request) -> web.StreamResponse:
 
     def build(s: SimulatorState) -> Any:
         event = _event_or_unknown(s.board, Platform.BETPAWA, event_id)
-        return betpawa_event(s.board, s.templates, event, s.cycle, s.drift_rate, version)
+        return betpawa_event(s.templates, s.books[Platform.BETPAWA], event, s.cycle, s.drift_rate, version)
 
     return await _serve(request, Platform.BETPAWA, "event", build)
 
@@ -204,7 +206,9 @@ async def sportybet_pc_events(request: web.Request) -> web.StreamResponse:
 
     def build(s: SimulatorState) -> Any:
         empty = s.faults[Platform.SPORTYBET].empty
-        return listings.sportybet_pc_events(s.board, s.templates, ids, s.cycle, s.drift_rate, empty=empty)
+        return listings.sportybet_pc_events(
+            s.board, s.templates, s.books[Platform.SPORTYBET], ids, s.cycle, s.drift_rate, empty=empty
+        )
 
     return await _serve(request, Platform.SPORTYBET, "list", build)
 
@@ -214,7 +218,7 @@ async def sportybet_event_route(request: web.Request) -> web.StreamResponse:
 
     def build(s: SimulatorState) -> Any:
         event = _event_or_unknown(s.board, Platform.SPORTYBET, event_id)
-        return sportybet_event(s.board, s.templates, event, s.cycle, s.drift_rate)
+        return sportybet_event(s.templates, s.books[Platform.SPORTYBET], event, s.cycle, s.drift_rate)
 
     return await _serve(request, Platform.SPORTYBET, "event", build)
 
@@ -228,7 +232,9 @@ async def bet9ja_group(request: web.Request) -> web.StreamResponse:
 
     def build(s: SimulatorState) -> Any:
         empty = s.faults[Platform.BET9JA].empty
-        return listings.bet9ja_group(s.board, s.templates, group_id, s.cycle, s.drift_rate, empty=empty)
+        return listings.bet9ja_group(
+            s.board, s.templates, s.books[Platform.BET9JA], group_id, s.cycle, s.drift_rate, empty=empty
+        )
 
     return await _serve(request, Platform.BET9JA, "list", build)
 
@@ -238,7 +244,7 @@ async def bet9ja_event_route(request: web.Request) -> web.StreamResponse:
 
     def build(s: SimulatorState) -> Any:
         event = _event_or_unknown(s.board, Platform.BET9JA, event_id)
-        return bet9ja_event(s.board, s.templates, event, s.cycle, s.drift_rate)
+        return bet9ja_event(s.templates, s.books[Platform.BET9JA], event, s.cycle, s.drift_rate)
 
     return await _serve(request, Platform.BET9JA, "event", build)
 

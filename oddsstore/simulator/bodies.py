@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from oddsstore.models import Platform
-from oddsstore.simulator.board import Board, BoardEvent
-from oddsstore.simulator.odds import PricedMarket, price_event
+from oddsstore.simulator.board import BoardEvent
+from oddsstore.simulator.odds import OddsBook
 from oddsstore.simulator.templates import BodyTemplates, SportyBetLine
 
 
@@ -49,17 +49,17 @@ def betpawa_summary(event: BoardEvent, *, detail: bool = False) -> dict[str, Any
 
 
 def betpawa_event(
-    board: Board, templates: BodyTemplates, event: BoardEvent, cycle: int, drift_rate: float, version: str
+    templates: BodyTemplates, book: OddsBook, event: BoardEvent, cycle: int, drift_rate: float, version: str
 ) -> dict[str, Any]:
     v4 = version != "v3"
     lines = templates.betpawa_v4 if v4 else templates.betpawa_v3
-    catalog = board.catalogs[Platform.BETPAWA]
-    priced = price_event(Platform.BETPAWA, catalog, board.config.seed, event.index, cycle, drift_rate)
+    odds_of = book.odds(event.index, cycle, drift_rate)
     markets: list[dict[str, Any]] = []
     current_index = -1
     rows: list[dict[str, Any]] = []
     row_id = 400_000_000 + event.index * 1000
-    for pm, line in zip(priced, lines, strict=True):
+    for line, start in zip(lines, book.offsets, strict=True):
+        odds_row = odds_of[start : start + len(line.prices)]
         if line.market_index != current_index:
             current_index = line.market_index
             rows = []
@@ -75,12 +75,12 @@ def betpawa_event(
                     "odds": odds,
                     "probability": {"win": round(1.0 / odds, 6), "refund": 0.0},
                 }
-                for i, (static, (_, odds)) in enumerate(zip(line.prices, pm.prices, strict=True))
+                for i, (static, odds) in enumerate(zip(line.prices, odds_row, strict=True))
             ]
         else:
             prices = [
                 {"id": str(row_id * 10 + i), **static, "price": odds, "suspended": False}
-                for i, (static, (_, odds)) in enumerate(zip(line.prices, pm.prices, strict=True))
+                for i, (static, odds) in enumerate(zip(line.prices, odds_row, strict=True))
             ]
         rows.append({"id": str(row_id), **line.row, "prices": prices})
     body = betpawa_summary(event, detail=True)
@@ -107,10 +107,10 @@ def sportybet_sport(event: BoardEvent) -> dict[str, Any]:
     }
 
 
-def sportybet_market(line: SportyBetLine, pm: PricedMarket) -> dict[str, Any]:
+def sportybet_market(line: SportyBetLine, odds: Iterable[float]) -> dict[str, Any]:
     outcomes = [
-        {**static, "odds": f"{odds:.2f}", "probability": f"{1.0 / odds:.10f}"}
-        for static, (_, odds) in zip(line.outcomes, pm.prices, strict=True)
+        {**static, "odds": f"{value:.2f}", "probability": f"{1.0 / value:.10f}"}
+        for static, value in zip(line.outcomes, odds, strict=True)
     ]
     return {**line.market, "outcomes": outcomes}
 
@@ -132,19 +132,13 @@ def sportybet_event_data(event: BoardEvent) -> dict[str, Any]:
 
 
 def sportybet_event(
-    board: Board, templates: BodyTemplates, event: BoardEvent, cycle: int, drift_rate: float
+    templates: BodyTemplates, book: OddsBook, event: BoardEvent, cycle: int, drift_rate: float
 ) -> dict[str, Any]:
     data = sportybet_event_data(event)
-    priced = price_event(
-        Platform.SPORTYBET,
-        board.catalogs[Platform.SPORTYBET],
-        board.config.seed,
-        event.index,
-        cycle,
-        drift_rate,
-    )
+    odds = book.odds(event.index, cycle, drift_rate)
     data["markets"] = [
-        sportybet_market(line, pm) for pm, line in zip(priced, templates.sportybet, strict=True)
+        sportybet_market(line, odds[start : start + len(line.outcomes)])
+        for line, start in zip(templates.sportybet, book.offsets, strict=True)
     ]
     data["bookingStatus"] = "Booked"
     data["banned"] = False
@@ -154,12 +148,15 @@ def sportybet_event(
 # --- Bet9ja ------------------------------------------------------------------------------------------
 
 
-def bet9ja_odds(pms: Iterable[PricedMarket], keys: Iterable[tuple[str, ...]]) -> dict[str, str]:
-    odds: dict[str, str] = {}
-    for pm, line_keys in zip(pms, keys, strict=False):
-        for key, (_, value) in zip(line_keys, pm.prices, strict=True):
-            odds[key] = f"{value:g}"
-    return odds
+def bet9ja_odds(
+    keys: Iterable[tuple[str, ...]], odds: Sequence[float], offsets: Iterable[int]
+) -> dict[str, str]:
+    """``{"S_OU@2.5_O": "1.85", ...}`` for every (market, line) listed in ``keys``."""
+    out: dict[str, str] = {}
+    for line_keys, start in zip(keys, offsets, strict=False):
+        for key, value in zip(line_keys, odds[start : start + len(line_keys)], strict=True):
+            out[key] = f"{value:g}"
+    return out
 
 
 def bet9ja_summary(event: BoardEvent) -> dict[str, Any]:
@@ -182,12 +179,9 @@ def bet9ja_summary(event: BoardEvent) -> dict[str, Any]:
 
 
 def bet9ja_event(
-    board: Board, templates: BodyTemplates, event: BoardEvent, cycle: int, drift_rate: float
+    templates: BodyTemplates, book: OddsBook, event: BoardEvent, cycle: int, drift_rate: float
 ) -> dict[str, Any]:
     data = bet9ja_summary(event)
-    priced = price_event(
-        Platform.BET9JA, board.catalogs[Platform.BET9JA], board.config.seed, event.index, cycle, drift_rate
-    )
-    data["O"] = bet9ja_odds(priced, templates.bet9ja)
+    data["O"] = bet9ja_odds(templates.bet9ja, book.odds(event.index, cycle, drift_rate), book.offsets)
     data["IS_BETBUILDER"] = True
     return {"R": "OK", "D": data}

@@ -14,7 +14,7 @@ from oddsstore.simulator.bodies import (
     sportybet_event_data,
     sportybet_market,
 )
-from oddsstore.simulator.odds import price_event
+from oddsstore.simulator.odds import OddsBook
 from oddsstore.simulator.templates import BodyTemplates
 
 
@@ -24,12 +24,6 @@ def _competitions(board: Board, platform: Platform) -> list[tuple[Competition, i
         for comp in board.competitions
         if board.competition_events(platform, comp.index)
     ]
-
-
-def _first_market(board: Board, platform: Platform, event: BoardEvent, cycle: int, drift: float) -> Any:
-    """The 1X2 market (the first in every catalogue), as list endpoints carry it."""
-    catalog = board.catalogs[platform][:1]
-    return next(iter(price_event(platform, catalog, board.config.seed, event.index, cycle, drift)))
 
 
 # --- BetPawa -----------------------------------------------------------------------------------------
@@ -77,7 +71,7 @@ def betpawa_tree(board: Board) -> dict[str, Any]:
 
 
 def betpawa_list(
-    board: Board, query: dict[str, Any], cycle: int, drift: float, *, empty: bool = False
+    board: Board, book: OddsBook, query: dict[str, Any], cycle: int, drift: float, *, empty: bool = False
 ) -> dict[str, Any]:
     """``events/lists/by-queries`` for the first query of ``q``: its competitions, skip and take."""
     first = query["queries"][0]
@@ -88,19 +82,20 @@ def betpawa_list(
         for comp in board.competitions:
             if comp.betpawa_id in competition_ids or not competition_ids:
                 events.extend(board.competition_events(Platform.BETPAWA, comp.index))
+    one_x_two = board.catalogs[Platform.BETPAWA][0]
     items = []
     for event in events[skip : skip + take]:
         item = betpawa_summary(event)
-        pm = _first_market(board, Platform.BETPAWA, event, cycle, drift)
+        odds = book.first_line(event.index, cycle, drift)
         item["markets"] = [
             {
-                "marketType": {"id": pm.market.key, "name": pm.market.name, "tabs": list(pm.market.tabs)},
+                "marketType": {"id": one_x_two.key, "name": one_x_two.name, "tabs": list(one_x_two.tabs)},
                 "row": [
                     {
                         "id": str(500_000_000 + event.index),
                         "prices": [
-                            {"id": str(i), "name": o.name, "price": odds, "suspended": False}
-                            for i, (o, odds) in enumerate(pm.prices)
+                            {"id": str(i), "name": o.name, "price": value, "suspended": False}
+                            for i, (o, value) in enumerate(zip(one_x_two.outcomes, odds, strict=True))
                         ],
                     }
                 ],
@@ -142,6 +137,7 @@ def sportybet_tree(board: Board) -> dict[str, Any]:
 def sportybet_pc_events(
     board: Board,
     templates: BodyTemplates,
+    book: OddsBook,
     tournament_ids: Iterable[str],
     cycle: int,
     drift: float,
@@ -158,9 +154,7 @@ def sportybet_pc_events(
         for event in events:
             item = sportybet_event_data(event)
             item["markets"] = [
-                sportybet_market(
-                    templates.sportybet[0], _first_market(board, Platform.SPORTYBET, event, cycle, drift)
-                )
+                sportybet_market(templates.sportybet[0], book.first_line(event.index, cycle, drift))
             ]
             item["totalMarketSize"] = len(board.catalogs[Platform.SPORTYBET])
             items.append(item)
@@ -185,15 +179,20 @@ def bet9ja_tree(board: Board) -> dict[str, Any]:
 
 
 def bet9ja_group(
-    board: Board, templates: BodyTemplates, group_id: str, cycle: int, drift: float, *, empty: bool = False
+    board: Board,
+    templates: BodyTemplates,
+    book: OddsBook,
+    group_id: str,
+    cycle: int,
+    drift: float,
+    *,
+    empty: bool = False,
 ) -> dict[str, Any]:
     comp = board.competition(Platform.BET9JA, group_id)
     events = [] if comp is None or empty else board.competition_events(Platform.BET9JA, comp.index)
     items = []
     for event in events:
         item = bet9ja_summary(event)
-        item["O"] = bet9ja_odds(
-            [_first_market(board, Platform.BET9JA, event, cycle, drift)], templates.bet9ja[:1]
-        )
+        item["O"] = bet9ja_odds(templates.bet9ja[:1], book.first_line(event.index, cycle, drift), [0])
         items.append(item)
     return {"R": "OK", "D": {"E": items}}

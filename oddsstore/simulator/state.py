@@ -14,6 +14,7 @@ from oddsstore.models import ALL_PLATFORMS, Platform
 from oddsstore.simulator.board import Board, BoardConfig
 from oddsstore.simulator.faults import NO_FAULTS, FaultConfig
 from oddsstore.simulator.latency import DEFAULT_LATENCY, LatencyProfile
+from oddsstore.simulator.odds import OddsBook
 from oddsstore.simulator.templates import BodyTemplates
 
 
@@ -68,6 +69,8 @@ class SimulatorState:
         self.anchor = config.anchor or datetime.now(UTC)
         self.board = Board(config.board, self.anchor)
         self.templates = BodyTemplates(self.board)
+        # each site's odds, recomputed per event only where they drifted (a few MB for the whole board)
+        self.books = {p: OddsBook(p, self.board.catalogs[p], config.board.seed) for p in ALL_PLATFORMS}
         self.cycle = 0
         self.time_scale = config.time_scale
         self.drift_rate = config.drift_rate

@@ -10,6 +10,7 @@ import pytest
 from oddsstore.models import ALL_PLATFORMS, Platform
 from oddsstore.simulator import DEFAULT_LATENCY, Board, BoardConfig, FaultConfig, LatencyProfile
 from oddsstore.simulator.catalog import build_catalog, source_markets
+from oddsstore.simulator.odds import OddsBook
 
 ANCHOR = datetime(2026, 11, 30, 6, 7, tzinfo=UTC)
 
@@ -83,3 +84,21 @@ def test_fault_config_rate_limit_and_validation() -> None:
         FaultConfig(kinds=("meteor",))
     with pytest.raises(ValueError, match="unknown fault settings"):
         FaultConfig.from_dict({"rate": 0.1, "colour": "red"})
+
+
+@pytest.mark.parametrize("platform", ALL_PLATFORMS)
+def test_odds_book_cache_equals_a_fresh_computation(platform: Platform) -> None:
+    """Odds are a function of (seed, event, cycle, rate): the per-event cache must never change them."""
+    board = Board(BoardConfig(events=20, seed=2), ANCHOR)
+    walked = OddsBook(platform, board.catalogs[platform], seed=2)
+    changed_lines = []
+    for cycle, rate in [(0, 0.1), (1, 0.1), (2, 0.1), (5, 0.3), (5, 0.0), (9, 1.0)]:
+        fresh = OddsBook(platform, board.catalogs[platform], seed=2)
+        before = list(walked.odds(7, max(cycle - 1, 0), rate))
+        now = list(walked.odds(7, cycle, rate))
+        assert now == list(fresh.odds(7, cycle, rate))
+        assert walked.first_line(7, cycle, rate) == now[: len(walked.first_line(7, cycle, rate))]
+        changed_lines.append(sum(a != b for a, b in zip(before, now, strict=True)))
+    assert changed_lines[0] == 0 and changed_lines[4] == 0  # cycle 0, rate 0: nothing moves
+    assert changed_lines[5] > 0  # rate 1: everything moves every cycle
+    assert all(1.01 <= x <= 500.0 for x in walked.odds(3, 4, 0.2))
