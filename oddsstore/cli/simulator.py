@@ -42,6 +42,12 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--empty", action="append", default=[], choices=sites, help="a site whose discovery lists no events"
     )
+    parser.add_argument(
+        "--no-prewarm",
+        dest="prewarm",
+        action="store_false",
+        help="do not price the whole board before serving (faster start, costlier first cycle)",
+    )
     parser.add_argument("--json", action="store_true", help="print the base URLs as one JSON object")
     parser.set_defaults(func=run)
 
@@ -66,6 +72,7 @@ def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
         faults=faults,
         host=args.host,
         port=args.port,
+        prewarm=args.prewarm,
     )
 
 

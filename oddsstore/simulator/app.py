@@ -354,6 +354,8 @@ async def run_simulator(config: SimulatorConfig | None = None) -> AsyncIterator[
     """``async with run_simulator(SimulatorConfig(...)) as sim:`` serves the three sites on loopback."""
     config = config or SimulatorConfig()
     state = SimulatorState(config)
+    if config.prewarm:
+        state.prewarm()
     runner = web.AppRunner(build_app(state), handler_cancellation=True, shutdown_timeout=0.5, access_log=None)
     await runner.setup()
     try:

@@ -53,6 +53,10 @@ class OddsBook:
         self.size = size
         self._events: dict[int, tuple[array[int], array[float]]] = {}
 
+    @property
+    def cached_events(self) -> int:
+        return len(self._events)
+
     def odds(self, event: int, cycle: int, drift_rate: float) -> array[float]:
         """The event's odds at ``cycle``, flat; read it before the next call (the array is reused)."""
         rate = min(max(drift_rate, 0.0), 1.0)

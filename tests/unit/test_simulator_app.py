@@ -103,5 +103,7 @@ def test_cli_options_become_per_site_faults() -> None:
     assert config.faults[Platform.BETPAWA].rate == 0.0 and config.faults[Platform.BETPAWA].empty
     assert config.faults[Platform.SPORTYBET].down and not config.faults[Platform.BET9JA].down
     assert config.host == "127.0.0.1"
+    assert config.prewarm
+    assert not config_from_args(build_parser().parse_args(["simulator", "--no-prewarm"])).prewarm
     with pytest.raises(ValueError, match="unknown fault kinds"):
         config_from_args(build_parser().parse_args(["simulator", "--fault-kinds", "meteor"]))

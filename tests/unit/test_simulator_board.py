@@ -8,7 +8,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from oddsstore.models import ALL_PLATFORMS, Platform
-from oddsstore.simulator import DEFAULT_LATENCY, Board, BoardConfig, FaultConfig, LatencyProfile
+from oddsstore.simulator import (
+    DEFAULT_LATENCY,
+    Board,
+    BoardConfig,
+    FaultConfig,
+    LatencyProfile,
+    SimulatorConfig,
+    SimulatorState,
+)
 from oddsstore.simulator.catalog import build_catalog, source_markets
 from oddsstore.simulator.odds import OddsBook
 
@@ -102,3 +110,15 @@ def test_odds_book_cache_equals_a_fresh_computation(platform: Platform) -> None:
     assert changed_lines[0] == 0 and changed_lines[4] == 0  # cycle 0, rate 0: nothing moves
     assert changed_lines[5] > 0  # rate 1: everything moves every cycle
     assert all(1.01 <= x <= 500.0 for x in walked.odds(3, 4, 0.2))
+
+
+def test_prewarm_prices_every_listed_event() -> None:
+    config = SimulatorConfig(board=BoardConfig(events=30, seed=6), anchor=ANCHOR)
+    cold, warm = SimulatorState(config), SimulatorState(config)
+    warm.prewarm()
+    for platform in ALL_PLATFORMS:
+        assert cold.books[platform].cached_events == 0
+        assert warm.books[platform].cached_events == len(warm.board.on(platform)) > 0
+        for event in warm.board.on(platform):
+            warm_odds = list(warm.books[platform].odds(event.index, 0, 0.1))
+            assert warm_odds == list(cold.books[platform].odds(event.index, 0, 0.1))
