@@ -1,7 +1,8 @@
-"""Deterministic odds: a function of (seed, event, site market, line, outcome, cycle), no stored state.
+"""Deterministic odds: a function of (seed, event, site market, line, outcome, cycle and drift rate).
 
 Base probabilities are shared by the three sites (the same bet has similar odds everywhere); each site
-adds its own margin. Odds drift: in each cycle a share ``drift_rate`` of a site's markets moves.
+adds its own margin. Odds drift: in each cycle a share ``drift_rate`` of a site's markets moves. The
+:class:`OddsBook` only remembers each event's last odds to avoid recomputing the lines that did not move.
 """
 
 from __future__ import annotations
