@@ -58,6 +58,7 @@ class _Cycle:
         self.started = time.perf_counter()
         self.stop_reason = "cancelled"
         self._db_lock = asyncio.Lock()
+        self.storer: BatchStorer = coordinator.storer or PoolStorer(pool, store_batch)
         self._conn: Any = None  # the lock connection (a pool proxy)
 
     def emit(self, event: ProgressEvent) -> None:
@@ -138,6 +139,18 @@ class _Cycle:
                     run_id=self.run_id, status=status, error=error, **counters
                 )
 
+    async def _drain_then_finish(self, status: RunStatus, error: str | None) -> None:
+        """Let a storer that holds batches back deal with them (e.g. spill them), then close the run."""
+        drain = getattr(self.storer, "drain", None)
+        if drain is not None:
+            try:
+                await drain(error)
+            except Exception as exc:
+                logger.opt(exception=exc).error("draining the storer of run {} failed", self.run_id)
+                if error is None:
+                    status, error = RunStatus.FAILED, f"storage drain failed: {_describe(exc)}"
+        await self.finish(status, error)
+
     # --- the work -----------------------------------------------------------------------------------
 
     async def drive(self) -> None:
@@ -187,7 +200,7 @@ class _Cycle:
         finally:
             if heart is not None:
                 heart.cancel()
-            final = asyncio.ensure_future(self.finish(status, error))
+            final = asyncio.ensure_future(self._drain_then_finish(status, error))
             try:
                 await asyncio.shield(final)
             except asyncio.CancelledError:
@@ -275,7 +288,7 @@ class _Cycle:
                 by_coverage=count_by_coverage(queue),
             )
         )
-        storer: BatchStorer = coordinator.storer or PoolStorer(self.pool, store_batch)
+        storer: BatchStorer = self.storer
         await run_pipeline(
             coordinator,
             batches,

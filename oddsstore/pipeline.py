@@ -10,8 +10,9 @@ Three cooperating tasks:
 - the *store worker* stores batches one by one, in order, through the cycle's ``BatchStorer``, and emits
   ``BATCH_COMPLETE``.
 
-So storing batch k overlaps scraping batches k+1 and k+2, and memory stays bounded by
-``scrape_window + 2`` batches whatever the sites or the database do.
+So storing batch k overlaps scraping batches k+1 and k+2, and memory stays bounded whatever the sites
+or the database do: at most ``scrape_window + 2`` batches are alive (one being stored, one queued for
+storage, and the window's batches being scraped or scraped and waiting for the queue's one slot).
 """
 
 from __future__ import annotations

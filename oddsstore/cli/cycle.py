@@ -23,6 +23,7 @@ from oddsstore.cli._options import (
     resolve_dsn,
     selected_platforms,
 )
+from oddsstore.cli._tuning import tune_gc
 from oddsstore.clients import ClientSettings, open_clients
 from oddsstore.coordinator import CoordinatorSettings, EventCoordinator
 from oddsstore.db import apply_migrations, create_pool, mask_dsn
@@ -139,6 +140,7 @@ def run(args: argparse.Namespace) -> int:
     except UsageError as exc:
         print(f"oddsstore cycle: {exc}", file=sys.stderr)
         return 2
+    tune_gc()
     logger.info("cycle on {} for {}", mask_dsn(dsn), ", ".join(p.value for p in platforms))
     try:
         return asyncio.run(

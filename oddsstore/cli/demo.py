@@ -20,6 +20,7 @@ import orjson
 from loguru import logger
 
 from oddsstore.cli._simproc import simulator_process
+from oddsstore.cli._tuning import tune_gc
 from oddsstore.clients import ClientSettings, open_clients
 from oddsstore.coordinator import CoordinatorSettings, EventCoordinator
 from oddsstore.db import apply_migrations, create_pool, mask_dsn
@@ -240,6 +241,7 @@ def run(args: argparse.Namespace) -> int:
     if not getattr(args, "verbose", False):
         logger.remove()
         logger.add(sys.stderr, level="WARNING")
+    tune_gc()
     try:
         return asyncio.run(_demo(args))
     except ConnectionError as exc:

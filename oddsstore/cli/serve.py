@@ -19,6 +19,7 @@ from oddsstore.cli._options import (
     resolve_dsn,
     selected_platforms,
 )
+from oddsstore.cli._tuning import tune_gc
 from oddsstore.clients import ClientSettings
 from oddsstore.coordinator import CoordinatorSettings
 from oddsstore.db import create_pool, mask_dsn
@@ -69,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
     except UsageError as exc:
         print(f"oddsstore serve: {exc}", file=sys.stderr)
         return 2
+    tune_gc()
     try:
         asyncio.run(serve(dsn, settings, platforms, options, args.host, args.port))
     except ConnectionError as exc:

@@ -21,7 +21,14 @@ from oddsstore.clients import Discovery, SiteClient, SiteError
 from oddsstore.coordinator import CoordinatorSettings, EventCoordinator
 from oddsstore.models import DiscoveredEvent, EventOdds, Market, Outcome, Platform, RunStatus
 from oddsstore.parsing import ParseError
-from oddsstore.progress import BatchComplete, CycleComplete, CycleSkipped, EventScraped, ProgressEvent
+from oddsstore.progress import (
+    BatchComplete,
+    BatchStart,
+    CycleComplete,
+    CycleSkipped,
+    EventScraped,
+    ProgressEvent,
+)
 from oddsstore.repositories import ScrapeRunsRepository, ScrapeStatusRepository
 from oddsstore.store_worker import NullStorer
 
@@ -288,3 +295,28 @@ async def test_scrape_batch_yields_events_as_they_happen_then_the_batch(pool: as
     assert [sr for t, sr in order if t == "EVENT_SCRAPED"] == ["a2", "a3", "a1"]
     assert [e.sportradar_id for e in scrape.result.events] == [t.sportradar_id for t in batch]
     assert coord.get_next_batch() == ()
+
+
+async def test_a_slow_store_holds_scraping_back_so_at_most_one_batch_waits(pool: asyncpg.Pool[Any]) -> None:
+    class SlowStore(NullStorer):
+        async def store(self, batch: Any, scrape_run_id: int) -> Any:
+            await asyncio.sleep(0.1)
+            return await super().store(batch, scrape_run_id)
+
+    coord = coordinator([FakeSite(BP, [f"{i:03d}" for i in range(60)])], batch_size=5, scrape_window=2)
+    coord.storer = SlowStore()
+    events = await run(coord, pool)
+    check_order(events)
+    stored = 0
+    tightest = None
+    for event in events:
+        if isinstance(event, BatchComplete):
+            stored += 1
+        elif isinstance(event, BatchStart):
+            # batch j starts only once j-4 is stored: j-3 storing, j-2 queued, j-1 and j in the window
+            assert stored >= event.batch_index - 3
+            tightest = (
+                event.batch_index - stored if tightest is None else max(tightest, event.batch_index - stored)
+            )
+    assert tightest == 3  # the bound is reached (storage is the bottleneck here) and never exceeded
+    assert isinstance(events[-1], CycleComplete) and events[-1].events_scraped == 60
