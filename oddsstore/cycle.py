@@ -50,7 +50,6 @@ class _Cycle:
         self.coordinator = coordinator
         self.pool = pool
         self.run_id = run_id
-        self.given_run_id = run_id is not None
         self.out: asyncio.Queue[ProgressEvent | None] = asyncio.Queue()
         self.totals = CycleTotals()
         self.discovery_ms = 0
@@ -200,6 +199,7 @@ class _Cycle:
         finally:
             if heart is not None:
                 heart.cancel()
+                await asyncio.wait({heart})  # its query, if any, ends before the lock connection is reused
             final = asyncio.ensure_future(self._drain_then_finish(status, error))
             try:
                 await asyncio.shield(final)

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
+import attrs
 import pytest
 from cycle_checks import check_order
 
@@ -320,3 +321,43 @@ async def test_a_slow_store_holds_scraping_back_so_at_most_one_batch_waits(pool:
             )
     assert tightest == 3  # the bound is reached (storage is the bottleneck here) and never exceeded
     assert isinstance(events[-1], CycleComplete) and events[-1].events_scraped == 60
+
+
+class Erratic(FakeSite):
+    """Raises whatever the test asks for, per event: a bug in a client must not sink the cycle."""
+
+    def __init__(self, platform: Platform, raises: Mapping[str, BaseException]) -> None:
+        super().__init__(platform, list(raises))
+        self.raises = dict(raises)
+
+    async def fetch_event(self, platform_event_id: str) -> dict[str, Any]:
+        sr = platform_event_id.split("-", 1)[1]
+        if sr in self.raises:
+            raise self.raises[sr]
+        return await super().fetch_event(platform_event_id)
+
+
+async def test_site_errors_become_reason_prefixed_messages_and_never_raise() -> None:
+    site = Erratic(
+        SB,
+        {
+            "t": SiteError(SB, "GET /event", "timeout", "no answer in 30 s", attempts=4),
+            "k": KeyError("boom"),
+        },
+    )
+    coord = coordinator([site])
+    targets = {t.sportradar_id: t for t in (await coord.discover_events()).targets}
+    timeout = await coord.scrape_site(targets["t"], SB)
+    crash = await coord.scrape_site(targets["k"], SB)
+    assert timeout.odds is None and timeout.error is not None
+    assert timeout.error.startswith("timeout: sportybet GET /event failed after 4 attempts")
+    assert crash.error is not None and crash.error.startswith("unexpected: KeyError")
+
+
+async def test_a_payload_for_another_event_is_refused() -> None:
+    site = FakeSite(BP, ["42"])
+    coord = coordinator([site])
+    (target,) = (await coord.discover_events()).targets
+    other = attrs.evolve(target, sportradar_id="43", platform_ids={BP: site.pid("42")})
+    result = await coord.scrape_site(other, BP)
+    assert result.error is not None and result.error.startswith("sportradar_mismatch: ")
