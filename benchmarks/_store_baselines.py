@@ -188,18 +188,20 @@ class OrmEventScrapeStatus(Base):
     error_details: Mapped[Any] = mapped_column(JSONB, nullable=True)
 
 
-def orm_engine(dsn: str) -> AsyncEngine:
-    """An async engine over asyncpg (orjson for JSON, generous to the baseline)."""
+def orm_engine(dsn: str, *, fast_json: bool = False) -> AsyncEngine:
+    """An async engine over asyncpg, as the replaced system ran it (SQLAlchemy's default JSON
+    serializer, the standard library's ``json``); ``fast_json`` swaps in orjson instead."""
 
     async def connect() -> asyncpg.Connection[Any]:
         return await asyncpg.connect(dsn)
 
-    return create_async_engine(
-        "postgresql+asyncpg://",
-        async_creator=connect,
-        json_serializer=lambda v: orjson.dumps(v).decode(),
-        json_deserializer=orjson.loads,
-    )
+    json_options: dict[str, Any] = {}
+    if fast_json:
+        json_options = {
+            "json_serializer": lambda v: orjson.dumps(v).decode(),
+            "json_deserializer": orjson.loads,
+        }
+    return create_async_engine("postgresql+asyncpg://", async_creator=connect, **json_options)
 
 
 async def store_orm(engine: AsyncEngine, batch: ScrapeBatch, run_id: int, owners: OwnerIds) -> int:

@@ -85,7 +85,9 @@ async def _timed(fn: Callable[[], Awaitable[Any]]) -> float:
     return (time.perf_counter() - start) * 1000.0
 
 
-async def run(dsn: str, runs: int, warmup: int, seed: int) -> dict[str, Any]:
+async def run(
+    dsn: str, runs: int, warmup: int, seed: int, orm_orjson: bool, drop_market_fks: bool
+) -> dict[str, Any]:
     batch: ScrapeBatch = make_batch(seed=seed)
     rows = sum(len(r.odds.markets) for e in batch.events for r in e.results if r.odds is not None)
     admin = await asyncpg.connect(dsn)
@@ -96,7 +98,10 @@ async def run(dsn: str, runs: int, warmup: int, seed: int) -> dict[str, Any]:
     try:
         await apply_migrations(db)
         conn = await asyncpg.connect(db)
-        engine = orm_engine(db)
+        if drop_market_fks:  # what-if: market rows without their foreign key (for every method alike)
+            for table in ("market_odds", "competitor_market_odds"):
+                await conn.execute(f"ALTER TABLE {table} DROP CONSTRAINT {table}_snapshot_id_fkey")
+        engine = orm_engine(db, fast_json=orm_orjson)
         runs_repo = ScrapeRunsRepository(conn)
         # events exist before timing for every method (store_batch upserts them again, inside its time)
         first = await store_batch(conn, batch, (await runs_repo.create(trigger="bench-setup")).id)
@@ -166,6 +171,16 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=9, help="timed runs per method (>= 7)")
     parser.add_argument("--warmup", type=int, default=2, help="untimed runs per method first")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--orm-orjson",
+        action="store_true",
+        help="give the ORM baseline orjson instead of SQLAlchemy's default (stdlib json) serializer",
+    )
+    parser.add_argument(
+        "--drop-market-fks",
+        action="store_true",
+        help="what-if: drop the market tables' foreign keys to their snapshots before measuring",
+    )
     args = parser.parse_args()
     if args.runs < 7:
         parser.error("--runs must be >= 7")
@@ -173,7 +188,9 @@ def main() -> int:
         print(
             f"server: {mask_dsn(dsn)}; python {platform.python_version()}; {os.cpu_count()} cpus", flush=True
         )
-        figures = asyncio.run(run(dsn, args.runs, args.warmup, args.seed))
+        figures = asyncio.run(
+            run(dsn, args.runs, args.warmup, args.seed, args.orm_orjson, args.drop_market_fks)
+        )
     print(orjson.dumps(figures).decode())
     return 0
 
