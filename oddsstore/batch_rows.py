@@ -11,7 +11,7 @@ work this way lets ``store_batch`` build one table's rows while PostgreSQL write
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import attrs
@@ -98,6 +98,27 @@ class SnapshotBatch:
     def bind_owners(self, ids: dict[Any, int]) -> None:
         """Set ``owner_id`` of every snapshot from the upserted rows' ids."""
         self.snapshots.owner_id = [ids[key] for key in self.keys]
+
+    def market_records(self, created: dict[int, int]) -> Iterator[tuple[Any, ...]]:
+        """Market rows for ``COPY`` (``MARKET_COPY_COLUMNS`` order), only of the snapshots created;
+        ``created`` maps owner id -> snapshot id."""
+        snapshot_ids = [created.get(owner) for owner in self.snapshots.owner_id]
+        m = self.markets
+        for ordinal, *rest in zip(
+            m.snapshot_ord,
+            m.market_id,
+            m.market_name,
+            m.line,
+            m.handicap_type,
+            m.handicap_home,
+            m.handicap_away,
+            m.outcomes_json,
+            m.groups_json,
+            strict=True,
+        ):
+            snapshot_id = snapshot_ids[ordinal - 1]
+            if snapshot_id is not None:
+                yield (snapshot_id, *rest)
 
     def markets_of(self, created_owner_ids: Iterable[int]) -> int:
         """Markets accepted in the snapshots actually created."""

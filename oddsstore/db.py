@@ -167,19 +167,35 @@ def _yoyo_uri(dsn: str) -> str:
 # --- pools ---------------------------------------------------------------------------------------------
 
 
-def _encode_json(value: Any) -> str:
-    return orjson.dumps(value).decode()
+def _encode_json(value: Any) -> bytes:
+    # A str is taken as JSON text already encoded (what oddsstore's bulk paths send); anything else
+    # is encoded with orjson.
+    if isinstance(value, str):
+        return value.encode()
+    return orjson.dumps(value)
 
 
-async def init_connection(conn: asyncpg.Connection[Any]) -> None:
+def _encode_jsonb(value: Any) -> bytes:
+    return b"\x01" + _encode_json(value)  # jsonb's binary format: version 1, then the JSON text
+
+
+def _decode_jsonb(data: bytes) -> Any:
+    return orjson.loads(memoryview(data)[1:])
+
+
+async def init_connection(conn: Connection) -> None:
     """Install oddsstore's codecs on a connection: ``json``/``jsonb`` <-> Python via orjson.
 
-    ``create_pool`` uses it as ``init``; a host that builds its own pool may pass it too.
+    Binary format, so ``COPY`` can use them too. A ``str`` parameter is sent as JSON text as it is
+    (already encoded); other values are encoded. ``create_pool`` uses this as ``init``; a host that
+    builds its own pool may pass it too.
     """
-    for typename in ("jsonb", "json"):
-        await conn.set_type_codec(
-            typename, schema="pg_catalog", encoder=_encode_json, decoder=orjson.loads, format="text"
-        )
+    await conn.set_type_codec(
+        "jsonb", schema="pg_catalog", encoder=_encode_jsonb, decoder=_decode_jsonb, format="binary"
+    )
+    await conn.set_type_codec(
+        "json", schema="pg_catalog", encoder=_encode_json, decoder=orjson.loads, format="binary"
+    )
 
 
 async def create_pool(
@@ -204,7 +220,7 @@ async def create_pool(
     settings.update(kwargs.pop("server_settings", None) or {})
     user_init = kwargs.pop("init", None)
 
-    async def _init(conn: asyncpg.Connection[Any]) -> None:
+    async def _init(conn: Connection) -> None:
         await init_connection(conn)
         if user_init is not None:
             await user_init(conn)

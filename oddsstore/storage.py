@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import asyncio
 from contextlib import suppress
+from typing import Any
 
 from loguru import logger
 
-from oddsstore.batch_rows import BatchRows, build_batch_rows, plan_batch
+from oddsstore.batch_rows import BatchPlan, BatchRows, SnapshotBatch, build_batch_rows, plan_batch
 from oddsstore.db import Connection
 from oddsstore.models import ScrapeBatch, StoreResult
 from oddsstore.repositories.events import EventsRepository
@@ -31,42 +32,41 @@ from oddsstore.repositories.snapshots import SnapshotsRepository
 __all__ = ["BatchRows", "build_batch_rows", "store_batch"]
 
 
-async def store_batch(conn: Connection, batch: ScrapeBatch, scrape_run_id: int) -> StoreResult:
+async def store_batch(
+    conn: Connection, batch: ScrapeBatch, scrape_run_id: int, *, market_copy: bool = False
+) -> StoreResult:
     """Store one batch for run ``scrape_run_id`` in one transaction and return what was written.
 
     ``events_stored`` counts the status rows written, ``snapshots_created`` the snapshots written and
     ``markets_stored`` their markets; rows that existed already for this run (a retried batch) are
     neither written again nor counted. ``errors`` has one line per failed site, per site with refused
-    markets, and per event left out. ``conn`` may be a plain asyncpg connection: no codec is assumed.
-    The transaction nests (as a savepoint) if the caller already opened one.
+    markets, and per event left out. The transaction nests (as a savepoint) if the caller already
+    opened one.
+
+    ``market_copy=True`` writes the market rows with ``COPY`` (after the snapshots' ``INSERT ... ON
+    CONFLICT DO NOTHING RETURNING``, only for the snapshots created, so a retry still writes nothing
+    twice) instead of one ``unnest`` statement per table: faster (see ``benchmarks/RESULTS.md``), but
+    ``COPY`` encodes ``jsonb`` with the connection's codec, so the connection must have asyncpg's
+    default codec or oddsstore's (``create_pool``/``init_connection``), which take JSON text as is.
+    The default path assumes no codec at all.
     """
     plan = plan_batch(batch)
     async with conn.transaction():
         events = EventsRepository(conn)
-        snapshots = SnapshotsRepository(conn)
         event_ids = await events.upsert_events(rows=plan.events)
         competitor_ids = await events.upsert_competitor_events(rows=plan.competitor_events)
-
         betpawa = plan.snapshots(plan.betpawa_sites)
         betpawa.bind_owners(event_ids)
-        betpawa_insert = asyncio.ensure_future(
-            snapshots.insert_odds_snapshots(
-                run_id=scrape_run_id, snapshots=betpawa.snapshots, markets=betpawa.markets
+        if market_copy:
+            competitors = plan.snapshots(plan.competitor_sites)
+            competitors.bind_owners(competitor_ids)
+            created_betpawa, created_competitors = await _write_with_copy(
+                conn, scrape_run_id, betpawa, competitors
             )
-        )
-        try:
-            # built while the server writes the BetPawa rows
-            competitors = await plan.snapshots_cooperatively(plan.competitor_sites)
-        except BaseException:
-            betpawa_insert.cancel()
-            with suppress(BaseException):
-                await betpawa_insert
-            raise
-        created_betpawa = await betpawa_insert
-        competitors.bind_owners(competitor_ids)
-        created_competitors = await snapshots.insert_competitor_snapshots(
-            run_id=scrape_run_id, snapshots=competitors.snapshots, markets=competitors.markets
-        )
+        else:
+            competitors, created_betpawa, created_competitors = await _write_with_unnest(
+                conn, scrape_run_id, plan, betpawa, competitor_ids
+            )
         written = await ScrapeStatusRepository(conn).insert_statuses(
             run_id=scrape_run_id, rows=plan.status_columns()
         )
@@ -86,3 +86,43 @@ async def store_batch(conn: Connection, batch: ScrapeBatch, scrape_run_id: int) 
         len(result.errors),
     )
     return result
+
+
+async def _write_with_unnest(
+    conn: Connection, run_id: int, plan: BatchPlan, betpawa: SnapshotBatch, competitor_ids: dict[Any, int]
+) -> tuple[SnapshotBatch, list[int], list[int]]:
+    """Snapshots + markets in one statement per table; the competitor rows are built while the
+    server writes the BetPawa ones."""
+    snapshots = SnapshotsRepository(conn)
+    betpawa_insert = asyncio.ensure_future(
+        snapshots.insert_odds_snapshots(run_id=run_id, snapshots=betpawa.snapshots, markets=betpawa.markets)
+    )
+    try:
+        competitors = await plan.snapshots_cooperatively(plan.competitor_sites)
+    except BaseException:
+        betpawa_insert.cancel()
+        with suppress(BaseException):
+            await betpawa_insert
+        raise
+    created_betpawa = await betpawa_insert
+    competitors.bind_owners(competitor_ids)
+    created_competitors = await snapshots.insert_competitor_snapshots(
+        run_id=run_id, snapshots=competitors.snapshots, markets=competitors.markets
+    )
+    return competitors, created_betpawa, created_competitors
+
+
+async def _write_with_copy(
+    conn: Connection, run_id: int, betpawa: SnapshotBatch, competitors: SnapshotBatch
+) -> tuple[list[int], list[int]]:
+    """Snapshot rows through ``unnest`` (ids of those created), then ``COPY`` of their markets."""
+    snapshots = SnapshotsRepository(conn)
+    created_betpawa = await snapshots.insert_odds_snapshot_rows(run_id=run_id, snapshots=betpawa.snapshots)
+    if created_betpawa:
+        await snapshots.copy_market_odds(records=betpawa.market_records(created_betpawa))
+    created_competitors = await snapshots.insert_competitor_snapshot_rows(
+        run_id=run_id, snapshots=competitors.snapshots
+    )
+    if created_competitors:
+        await snapshots.copy_competitor_market_odds(records=competitors.market_records(created_competitors))
+    return list(created_betpawa), list(created_competitors)

@@ -1,12 +1,35 @@
-"""Odds snapshots and their markets, BetPawa and competitors, written in one statement per table pair."""
+"""Odds snapshots and their markets, BetPawa and competitors.
+
+Two write paths: one statement per table pair (snapshots + markets through ``unnest``, the default),
+or the snapshots through ``unnest`` followed by ``COPY`` of the markets of the snapshots created
+(``store_batch(..., market_copy=True)``).
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
 
 from oddsstore.db import Connection, load_sql
 from oddsstore.repositories.columns import MarketColumns, SnapshotColumns
 
 _INSERT_ODDS = load_sql("snapshots/insert_odds_snapshots_with_markets")
 _INSERT_COMPETITOR = load_sql("snapshots/insert_competitor_snapshots_with_markets")
+_INSERT_ODDS_ONLY = load_sql("snapshots/insert_odds_snapshots")
+_INSERT_COMPETITOR_ONLY = load_sql("snapshots/insert_competitor_snapshots")
+
+# Column order of the records given to the COPY methods.
+MARKET_COPY_COLUMNS = (
+    "snapshot_id",
+    "market_id",
+    "market_name",
+    "line",
+    "handicap_type",
+    "handicap_home",
+    "handicap_away",
+    "outcomes",
+    "groups",
+)
 
 
 class SnapshotsRepository:
@@ -55,3 +78,40 @@ class SnapshotsRepository:
     ) -> list[int]:
         """Insert competitor snapshots and markets; return the ``competitor_events.id`` of those created."""
         return await self._insert(_INSERT_COMPETITOR, run_id, snapshots, markets)
+
+    async def _insert_only(self, query: str, run_id: int, snapshots: SnapshotColumns) -> dict[int, int]:
+        if not len(snapshots):
+            return {}
+        records = await self._conn.fetch(
+            query,
+            run_id,
+            snapshots.owner_id,
+            snapshots.captured_at,
+            snapshots.timing_ms,
+            snapshots.markets_seen,
+            snapshots.markets_mapped,
+            snapshots.skipped_json,
+            snapshots.rejected_json,
+        )
+        return {r["owner_id"]: r["id"] for r in records}
+
+    async def insert_odds_snapshot_rows(self, *, run_id: int, snapshots: SnapshotColumns) -> dict[int, int]:
+        """Insert BetPawa snapshots only; return ``events.id -> snapshot id`` of those created."""
+        return await self._insert_only(_INSERT_ODDS_ONLY, run_id, snapshots)
+
+    async def insert_competitor_snapshot_rows(
+        self, *, run_id: int, snapshots: SnapshotColumns
+    ) -> dict[int, int]:
+        """Insert competitor snapshots only; return ``competitor_events.id -> snapshot id`` (created)."""
+        return await self._insert_only(_INSERT_COMPETITOR_ONLY, run_id, snapshots)
+
+    async def copy_market_odds(self, *, records: Iterable[tuple[Any, ...]]) -> None:
+        """``COPY`` market rows (``MARKET_COPY_COLUMNS`` order, outcomes/groups as JSON text) into
+        ``market_odds``."""
+        await self._conn.copy_records_to_table("market_odds", records=records, columns=MARKET_COPY_COLUMNS)
+
+    async def copy_competitor_market_odds(self, *, records: Iterable[tuple[Any, ...]]) -> None:
+        """``COPY`` market rows into ``competitor_market_odds``."""
+        await self._conn.copy_records_to_table(
+            "competitor_market_odds", records=records, columns=MARKET_COPY_COLUMNS
+        )

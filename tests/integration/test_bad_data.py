@@ -54,7 +54,9 @@ def _event(sr_id: str, *results: SiteResult) -> ScrapedEvent:
     )
 
 
-async def test_bad_markets_are_refused_one_by_one_with_reasons(conn: Conn, run_id: int) -> None:
+async def test_bad_markets_are_refused_one_by_one_with_reasons(
+    conn: Conn, run_id: int, market_copy: bool
+) -> None:
     good = (_market("3743", 1.5, 3.2, 6.0), _market("5000", 1.9, 1.9, line=2.5))
     bad_betpawa = (
         _market("b1", math.nan, 2.0),
@@ -77,7 +79,7 @@ async def test_bad_markets_are_refused_one_by_one_with_reasons(conn: Conn, run_i
         )
     )
 
-    result = await store_batch(conn, batch, run_id)
+    result = await store_batch(conn, batch, run_id, market_copy=market_copy)
 
     assert result.snapshots_created == 3
     assert result.markets_stored == 2 * 3

@@ -226,6 +226,10 @@ async def test_pool_speaks_utc_and_jsonb_and_honours_statement_timeout(db_dsn: s
             assert await c.fetchval("SHOW timezone") == "UTC"
             assert await c.fetchval("SHOW statement_timeout") == "200ms"
             assert await c.fetchval("SELECT $1::jsonb", {"a": [1, 2.5]}) == {"a": [1, 2.5]}
+            assert await c.fetchval("SELECT $1::json", ["x", None]) == ["x", None]
+            # a str is JSON text already encoded: sent as is, not wrapped in quotes
+            assert await c.fetchval("SELECT $1::jsonb ->> 'k'", '{"k": "v"}') == "v"
+            assert await c.fetchval("SELECT jsonb_typeof($1::jsonb)", '"just text"') == "string"
             with pytest.raises(asyncpg.QueryCanceledError):
                 await c.execute("SELECT pg_sleep(2)")
     finally:

@@ -44,9 +44,11 @@ def _expected_snapshots(batch: ScrapeBatch) -> int:
     return sum(1 for e in batch.events for r in e.results if r.odds is not None)
 
 
-async def test_all_sites_ok_is_stored_and_reads_back_equal(conn: Conn, run_id: int) -> None:
+async def test_all_sites_ok_is_stored_and_reads_back_equal(
+    conn: Conn, run_id: int, market_copy: bool
+) -> None:
     batch = make_batch(seed=3, events=4, markets_per_snapshot=20)
-    result = await store_batch(conn, batch, run_id)
+    result = await store_batch(conn, batch, run_id, market_copy=market_copy)
 
     assert result.events_stored == 4
     assert result.snapshots_created == 12
@@ -114,7 +116,9 @@ async def test_all_sites_ok_is_stored_and_reads_back_equal(conn: Conn, run_id: i
     assert orjson.loads(snap[3]) == {}
 
 
-async def test_partial_and_all_failed_events_get_status_rows(conn: Conn, run_id: int) -> None:
+async def test_partial_and_all_failed_events_get_status_rows(
+    conn: Conn, run_id: int, market_copy: bool
+) -> None:
     import random
     from datetime import UTC, datetime
 
@@ -134,7 +138,7 @@ async def test_partial_and_all_failed_events_get_status_rows(conn: Conn, run_id:
     )
     batch = ScrapeBatch(events=(partial, dead, no_betpawa, missing))
 
-    result = await store_batch(conn, batch, run_id)
+    result = await store_batch(conn, batch, run_id, market_copy=market_copy)
 
     assert result.events_stored == 4
     assert result.snapshots_created == 2 + 0 + 2 + 2
@@ -196,12 +200,12 @@ async def test_later_betpawa_snapshot_links_earlier_competitor_events(conn: Conn
     assert linked == 2
 
 
-async def test_same_batch_twice_writes_nothing_twice(conn: Conn, run_id: int) -> None:
+async def test_same_batch_twice_writes_nothing_twice(conn: Conn, run_id: int, market_copy: bool) -> None:
     batch = make_batch(seed=9, events=6, markets_per_snapshot=10, failure_rate=0.2)
-    first = await store_batch(conn, batch, run_id)
+    first = await store_batch(conn, batch, run_id, market_copy=market_copy)
     before = await _counts(conn)
 
-    second = await store_batch(conn, batch, run_id)
+    second = await store_batch(conn, batch, run_id, market_copy=market_copy)
 
     assert first.snapshots_created == _expected_snapshots(batch) > 0
     assert first.markets_stored == _expected_markets(batch) > 0
@@ -210,9 +214,9 @@ async def test_same_batch_twice_writes_nothing_twice(conn: Conn, run_id: int) ->
     assert await _counts(conn) == before
 
 
-async def test_a_200_event_batch(conn: Conn, run_id: int) -> None:
+async def test_a_200_event_batch(conn: Conn, run_id: int, market_copy: bool) -> None:
     batch = make_batch(seed=11, events=200, markets_per_snapshot=30, failure_rate=0.1)
-    result = await store_batch(conn, batch, run_id)
+    result = await store_batch(conn, batch, run_id, market_copy=market_copy)
 
     assert result.events_stored == 200
     assert result.snapshots_created == _expected_snapshots(batch)
@@ -240,15 +244,30 @@ async def test_a_200_event_batch(conn: Conn, run_id: int) -> None:
     } == expected
 
 
-async def test_store_batch_works_through_an_oddsstore_pool(pool: asyncpg.Pool[Any]) -> None:
+async def test_store_batch_works_through_an_oddsstore_pool(
+    pool: asyncpg.Pool[Any], market_copy: bool
+) -> None:
     from oddsstore.repositories import ScrapeRunsRepository
 
     batch = make_batch(seed=2, events=2, markets_per_snapshot=3)
     async with pool.acquire() as c:
         run = await ScrapeRunsRepository(c).create(trigger="pool")
-        result = await store_batch(c, batch, run.id)
+        result = await store_batch(c, batch, run.id, market_copy=market_copy)
+        outcomes = await c.fetchval("SELECT outcomes FROM competitor_market_odds LIMIT 1")
         groups = await c.fetchval("SELECT groups FROM market_odds LIMIT 1")
     assert result.markets_stored == 2 * 3 * 3
     # the pool's jsonb codec decodes to Python objects; storage did not double-encode
     assert isinstance(groups, list)
     assert groups[1] == "all"
+    assert isinstance(outcomes, list)
+    assert set(outcomes[0]) == {"name", "odds", "is_active"}
+
+
+async def test_a_retry_through_the_other_write_path_writes_nothing_twice(conn: Conn, run_id: int) -> None:
+    batch = make_batch(seed=12, events=3, markets_per_snapshot=4)
+    first = await store_batch(conn, batch, run_id)
+    before = await _counts(conn)
+    second = await store_batch(conn, batch, run_id, market_copy=True)
+    assert first.markets_stored == 3 * 3 * 4
+    assert (second.snapshots_created, second.markets_stored, second.events_stored) == (0, 0, 0)
+    assert await _counts(conn) == before
