@@ -17,8 +17,9 @@ ones, so the two CPUs work at the same time.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 from contextlib import suppress
-from typing import Any
+from typing import Any, TypeVar
 
 from loguru import logger
 
@@ -30,6 +31,8 @@ from oddsstore.repositories.scrape_status import ScrapeStatusRepository
 from oddsstore.repositories.snapshots import SnapshotsRepository
 
 __all__ = ["BatchRows", "build_batch_rows", "store_batch"]
+
+_T = TypeVar("_T")
 
 
 async def store_batch(
@@ -57,16 +60,10 @@ async def store_batch(
         competitor_ids = await events.upsert_competitor_events(rows=plan.competitor_events)
         betpawa = plan.snapshots(plan.betpawa_sites)
         betpawa.bind_owners(event_ids)
-        if market_copy:
-            competitors = plan.snapshots(plan.competitor_sites)
-            competitors.bind_owners(competitor_ids)
-            created_betpawa, created_competitors = await _write_with_copy(
-                conn, scrape_run_id, betpawa, competitors
-            )
-        else:
-            competitors, created_betpawa, created_competitors = await _write_with_unnest(
-                conn, scrape_run_id, plan, betpawa, competitor_ids
-            )
+        write = _write_with_copy if market_copy else _write_with_unnest
+        competitors, created_betpawa, created_competitors = await write(
+            conn, scrape_run_id, plan, betpawa, competitor_ids
+        )
         written = await ScrapeStatusRepository(conn).insert_statuses(
             run_id=scrape_run_id, rows=plan.status_columns()
         )
@@ -88,23 +85,29 @@ async def store_batch(
     return result
 
 
-async def _write_with_unnest(
-    conn: Connection, run_id: int, plan: BatchPlan, betpawa: SnapshotBatch, competitor_ids: dict[Any, int]
-) -> tuple[SnapshotBatch, list[int], list[int]]:
-    """Snapshots + markets in one statement per table; the competitor rows are built while the
-    server writes the BetPawa ones."""
-    snapshots = SnapshotsRepository(conn)
-    betpawa_insert = asyncio.ensure_future(
-        snapshots.insert_odds_snapshots(run_id=run_id, snapshots=betpawa.snapshots, markets=betpawa.markets)
-    )
+async def _overlapped(first: Awaitable[_T], plan: BatchPlan) -> tuple[_T, SnapshotBatch]:
+    """Run ``first`` (a statement on the connection) while the competitor rows are built, so the
+    server and Python work at the same time; return both results."""
+    task = asyncio.ensure_future(first)
     try:
         competitors = await plan.snapshots_cooperatively(plan.competitor_sites)
     except BaseException:
-        betpawa_insert.cancel()
+        task.cancel()
         with suppress(BaseException):
-            await betpawa_insert
+            await task
         raise
-    created_betpawa = await betpawa_insert
+    return await task, competitors
+
+
+async def _write_with_unnest(
+    conn: Connection, run_id: int, plan: BatchPlan, betpawa: SnapshotBatch, competitor_ids: dict[Any, int]
+) -> tuple[SnapshotBatch, list[int], list[int]]:
+    """Snapshots + markets in one statement per table."""
+    snapshots = SnapshotsRepository(conn)
+    created_betpawa, competitors = await _overlapped(
+        snapshots.insert_odds_snapshots(run_id=run_id, snapshots=betpawa.snapshots, markets=betpawa.markets),
+        plan,
+    )
     competitors.bind_owners(competitor_ids)
     created_competitors = await snapshots.insert_competitor_snapshots(
         run_id=run_id, snapshots=competitors.snapshots, markets=competitors.markets
@@ -113,16 +116,17 @@ async def _write_with_unnest(
 
 
 async def _write_with_copy(
-    conn: Connection, run_id: int, betpawa: SnapshotBatch, competitors: SnapshotBatch
-) -> tuple[list[int], list[int]]:
+    conn: Connection, run_id: int, plan: BatchPlan, betpawa: SnapshotBatch, competitor_ids: dict[Any, int]
+) -> tuple[SnapshotBatch, list[int], list[int]]:
     """Snapshot rows through ``unnest`` (ids of those created), then ``COPY`` of their markets."""
     snapshots = SnapshotsRepository(conn)
     created_betpawa = await snapshots.insert_odds_snapshot_rows(run_id=run_id, snapshots=betpawa.snapshots)
-    if created_betpawa:
-        await snapshots.copy_market_odds(records=betpawa.market_records(created_betpawa))
+    _, competitors = await _overlapped(
+        snapshots.copy_market_odds(records=betpawa.market_records(created_betpawa)), plan
+    )
+    competitors.bind_owners(competitor_ids)
     created_competitors = await snapshots.insert_competitor_snapshot_rows(
         run_id=run_id, snapshots=competitors.snapshots
     )
-    if created_competitors:
-        await snapshots.copy_competitor_market_odds(records=competitors.market_records(created_competitors))
-    return list(created_betpawa), list(created_competitors)
+    await snapshots.copy_competitor_market_odds(records=competitors.market_records(created_competitors))
+    return competitors, list(created_betpawa), list(created_competitors)
