@@ -121,3 +121,17 @@ def test_every_market_is_either_stored_or_counted(odds_lists: list[list[float]])
             assert 0 < outcome["odds"] < math.inf
     details = rows.statuses.error_details_json[0]
     assert (details is None) == (not rejected)
+
+
+def test_market_records_only_for_created_snapshots() -> None:
+    rows = build_batch_rows(make_batch(seed=3, events=3, markets_per_snapshot=4))
+    side = rows.competitors
+    side.bind_owners({key: 100 + i for i, key in enumerate(side.keys)})
+    created = {side.snapshots.owner_id[0]: 9001, side.snapshots.owner_id[2]: 9003}
+
+    records = list(side.market_records(created))
+
+    assert [r[0] for r in records] == [9001] * 4 + [9003] * 4
+    assert all(len(r) == 9 for r in records)
+    assert side.markets_of(created) == 8
+    assert records[0][1:3] == (side.markets.market_id[0], side.markets.market_name[0])
