@@ -16,7 +16,9 @@ second) and dropped afterwards:
 - ``db_dsn``: the DSN of the test's fresh, migrated database;
 - ``conn``: a plain asyncpg connection to it (no oddsstore codecs: what a host might hand us);
 - ``pool``: an oddsstore pool (``oddsstore.db.create_pool``) to it;
-- ``run_id``: the id of a fresh ``running`` scrape run in that database.
+- ``run_id``: the id of a fresh ``running`` scrape run in that database;
+- ``market_copy``: ``False`` then ``True``, to run a storage test through both market write paths
+  of ``store_batch`` (``unnest`` statements, the default, and ``COPY``).
 
 Realistic batches come from ``oddsstore.testing.make_batch``.
 """
@@ -169,3 +171,10 @@ async def run_id(conn: asyncpg.Connection[Any]) -> int:
     """A fresh ``running`` scrape run in the test's database."""
     run = await ScrapeRunsRepository(conn).create(trigger="test")
     return run.id
+
+
+@pytest.fixture(params=[False, True], ids=["unnest", "copy"])
+def market_copy(request: pytest.FixtureRequest) -> bool:
+    """Both market write paths of ``store_batch``: ``unnest`` statements (default) and ``COPY``."""
+    value: bool = request.param
+    return value
