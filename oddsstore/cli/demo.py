@@ -63,6 +63,23 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=run)
 
 
+def scaled_settings(base_urls: dict[Platform, str], time_scale: float) -> ClientSettings:
+    """Production limits; pacing, timeouts and back-off scaled like the simulator's latencies.
+
+    Timeouts keep a floor of two seconds: at small scales the cycle is CPU-bound and an answer may
+    wait a few hundred milliseconds to be read.
+    """
+    defaults = ClientSettings.defaults()
+    return ClientSettings.for_base_urls(
+        base_urls,
+        connect_timeout_s=max(2.0, defaults.connect_timeout_s * time_scale),
+        total_timeout_s=max(2.0, defaults.total_timeout_s * time_scale),
+        backoff_base_s=defaults.backoff_base_s * time_scale,
+        backoff_max_s=defaults.backoff_max_s * time_scale,
+        retry_after_max_s=defaults.retry_after_max_s * time_scale,
+    ).with_site(Platform.BET9JA, min_interval_s=BET9JA_PACING_S * time_scale)
+
+
 class _Progress:
     """A tqdm bar fed by progress events (on stderr), plus what the summary needs."""
 
@@ -107,9 +124,7 @@ async def _cycle(dsn: str, args: argparse.Namespace) -> int:
         async with simulator_process(
             events=args.events, seed=args.seed, time_scale=args.time_scale, faults=args.faults
         ) as sim:
-            settings = ClientSettings.for_base_urls(sim.base_urls).with_site(
-                Platform.BET9JA, min_interval_s=BET9JA_PACING_S * args.time_scale
-            )
+            settings = scaled_settings(sim.base_urls, args.time_scale)
             async with open_clients(settings) as clients:
                 coordinator = EventCoordinator(
                     clients, CoordinatorSettings(batch_size=args.batch_size, trigger="demo")
