@@ -361,3 +361,19 @@ async def test_a_payload_for_another_event_is_refused() -> None:
     other = attrs.evolve(target, sportradar_id="43", platform_ids={BP: site.pid("42")})
     result = await coord.scrape_site(other, BP)
     assert result.error is not None and result.error.startswith("sportradar_mismatch: ")
+
+
+async def test_the_run_row_beats_while_the_cycle_runs(pool: asyncpg.Pool[Any]) -> None:
+    ids = [str(i) for i in range(6)]
+    coord = coordinator([FakeSite(BP, ids, delay_s=0.4)], batch_size=2, scrape_window=1)
+    beats: list[datetime] = []
+    async with contextlib.aclosing(coord.run_full_cycle(pool)) as progress:
+        async for event in progress:
+            if event.type in ("BATCH_START", "EVENT_SCRAPED"):
+                async with pool.acquire() as conn:
+                    row = await ScrapeRunsRepository(conn).get(run_id=event.to_dict()["run_id"])
+                assert row is not None and row.status is RunStatus.RUNNING
+                assert row.heartbeat_at is not None
+                beats.append(row.heartbeat_at)
+    assert len(set(beats)) >= 3  # the heartbeat moved on while the run was running
+    assert beats == sorted(beats)
