@@ -37,7 +37,6 @@ from oddsstore.progress import (
 )
 from oddsstore.queueing import count_by_coverage, count_by_urgency
 from oddsstore.repositories.scrape_runs import ScrapeRunsRepository
-from oddsstore.storage import store_batch
 from oddsstore.store_worker import BatchStorer, PoolStorer
 
 LOCK_HELD = "another scrape cycle is running on this database"
@@ -57,7 +56,7 @@ class _Cycle:
         self.started = time.perf_counter()
         self.stop_reason = "cancelled"
         self._db_lock = asyncio.Lock()
-        self.storer: BatchStorer = coordinator.storer or PoolStorer(pool, store_batch)
+        self.storer: BatchStorer = coordinator.storer or PoolStorer(pool, coordinator.store_batch_results)
         self._conn: Any = None  # the lock connection (a pool proxy)
 
     def emit(self, event: ProgressEvent) -> None:
