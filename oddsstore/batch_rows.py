@@ -26,7 +26,8 @@ from oddsstore.repositories.columns import (
     StatusColumns,
 )
 from oddsstore.validation import (
-    event_facts_problem,
+    clean_event_facts,
+    clean_message,
     format_rejections,
     market_problem,
     sportradar_id_problem,
@@ -178,7 +179,13 @@ class BatchPlan:
 
     def _fail(self, status: _EventStatus, platform: Platform, message: str) -> None:
         status.failed.add(platform)
-        status.details[platform.value] = message
+        self._note(status, platform, message)
+
+    def _note(self, status: _EventStatus, platform: Platform, message: str) -> None:
+        """Record ``message`` on the event's status for ``platform`` (after any earlier note)."""
+        message = clean_message(message)
+        earlier = status.details.get(platform.value)
+        status.details[platform.value] = f"{earlier}; {message}" if earlier else message
         self.errors.append(f"{status.event.sportradar_id} {platform.value}: {message}")
 
     def add_event(self, event: ScrapedEvent, seen_keys: set[Any]) -> None:
@@ -194,13 +201,18 @@ class BatchPlan:
             if odds is None:
                 self._fail(status, platform, result.error or "unknown error")
                 continue
-            problem = event_facts_problem(odds)
-            key: Any = sr_id if platform is Platform.BETPAWA else (platform.value, odds.platform_event_id)
-            if problem is None and key in seen_keys:
-                problem = f"platform event id {odds.platform_event_id} already in this batch"
-            if problem is not None:
-                self._fail(status, platform, problem)
+            cleaned, note = clean_event_facts(odds, event.scraped_at)
+            if cleaned is None:
+                self._fail(status, platform, note)
                 continue
+            odds = cleaned
+            key: Any = sr_id if platform is Platform.BETPAWA else (platform.value, odds.platform_event_id)
+            if key in seen_keys:
+                clash = f"platform event id {odds.platform_event_id} already in this batch"
+                self._fail(status, platform, clash)
+                continue
+            if note:
+                self._note(status, platform, note)
             seen_keys.add(key)
             self._add_facts(platform, sr_id, odds)
             site = _Site(key, status, platform, result.timing_ms, odds)
@@ -213,9 +225,7 @@ class BatchPlan:
     def _add_site(self, target: SnapshotBatch, site: _Site) -> None:
         rejected = target.add_snapshot(site.key, site.status.event, site.timing_ms, site.odds)
         if rejected:
-            message = format_rejections(rejected)
-            site.status.details[site.platform.value] = message
-            self.errors.append(f"{site.status.event.sportradar_id} {site.platform.value}: {message}")
+            self._note(site.status, site.platform, format_rejections(rejected))
 
     def snapshots(self, sites: list[_Site]) -> SnapshotBatch:
         """Validate and encode the markets of ``sites`` (``betpawa_sites`` or ``competitor_sites``)."""
@@ -262,7 +272,7 @@ def plan_batch(batch: ScrapeBatch) -> BatchPlan:
         if problem is None and event.sportradar_id in seen_events:
             problem = "duplicate event in batch ignored"
         if problem is not None:
-            plan.errors.append(f"{event.sportradar_id!r}: {problem}")
+            plan.errors.append(clean_message(f"{event.sportradar_id!r}: {problem}"))
             continue
         seen_events.add(event.sportradar_id)
         plan.add_event(event, seen_keys)
