@@ -47,23 +47,27 @@ class MergeResult:
 
     targets: tuple[EventTarget, ...]
     kickoff_disagreements: int  # merged events whose sites gave different kickoffs (earliest kept)
-    duplicates_dropped: int  # the same SR id listed twice by one site: the first listing is kept
+    duplicates_dropped: int  # the same SR id listed twice by one site: one listing kept (see below)
 
 
 def merge_discoveries(discovered: Mapping[Platform, Iterable[DiscoveredEvent]]) -> MergeResult:
     """Merge each site's discovered events by SportRadar id.
 
     Teams come from the first site in platform order that lists the event (BetPawa's names win).
-    When sites disagree on the kickoff the earliest is kept and the event is counted once.
+    When sites disagree on the kickoff the earliest is kept and the event is counted once. When one
+    site lists the same SR id under two of its events, the listing with the earliest (kickoff, platform
+    event id) is kept whatever the listing order, and the other is counted in ``duplicates_dropped``.
     """
     by_sr: dict[str, dict[Platform, DiscoveredEvent]] = {}
     duplicates = 0
     for platform in ALL_PLATFORMS:
         for event in discovered.get(platform, ()):
             sites = by_sr.setdefault(event.sportradar_id, {})
-            if platform in sites:
+            kept = sites.get(platform)
+            if kept is not None:
                 duplicates += 1
-                continue
+                if (event.kickoff, event.platform_event_id) >= (kept.kickoff, kept.platform_event_id):
+                    continue
             sites[platform] = event
     targets: list[EventTarget] = []
     disagreements = 0
