@@ -37,9 +37,15 @@ from oddsstore.progress import (
 )
 from oddsstore.queueing import count_by_coverage, count_by_urgency
 from oddsstore.repositories.scrape_runs import ScrapeRunsRepository
-from oddsstore.store_worker import BatchStorer, PoolStorer
+from oddsstore.retrying_storer import RetryingStorer
+from oddsstore.store_worker import BatchStorer
 
 LOCK_HELD = "another scrape cycle is running on this database"
+
+_DB_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError)
+_FINISH_TRIES = 3
+_FINISH_PAUSE_S = 0.5
+_FINISH_TIMEOUT_S = 10.0
 
 
 class _Cycle:
@@ -56,8 +62,12 @@ class _Cycle:
         self.started = time.perf_counter()
         self.stop_reason = "cancelled"
         self._db_lock = asyncio.Lock()
-        self.storer: BatchStorer = coordinator.storer or PoolStorer(pool, coordinator.store_batch_results)
+        self.storer: BatchStorer = coordinator.storer or RetryingStorer(pool, coordinator.store_batch_results)
         self._conn: Any = None  # the lock connection (a pool proxy)
+        self.status: RunStatus = RunStatus.FAILED  # how the run ended (set when it is finalized)
+        self.error: str | None = None
+        self.run_finalized = False
+        self.unsaved = 0  # batches the storer could not store (spilled or lost)
 
     def emit(self, event: ProgressEvent) -> None:
         self.out.put_nowait(event)
@@ -111,13 +121,14 @@ class _Cycle:
             return RunStatus.PARTIAL
         return RunStatus.COMPLETED
 
-    async def finish(self, status: RunStatus, error: str | None) -> None:
-        """Write the run's end; on a broken lock connection, use a fresh one from the pool."""
+    async def finish(self, status: RunStatus, error: str | None) -> bool:
+        """Write the run's end; on a broken lock connection, use a fresh one from the pool (a few tries,
+        for a database that is restarting). ``False`` if the row could not be written."""
         if self.run_id is None:
             with contextlib.suppress(asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
                 async with self._runs() as runs:
                     await runs.release_cycle_lock()
-            return
+            return True
         t = self.totals
         counters = {
             "events_total": t.events_total,
@@ -130,16 +141,35 @@ class _Cycle:
             async with self._runs() as runs:
                 await runs.finish(run_id=self.run_id, status=status, error=error, **counters)
                 await runs.release_cycle_lock()
-        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+            return True
+        except _DB_ERRORS as exc:
             logger.warning("finishing run {} on its own connection failed ({}); retrying", self.run_id, exc)
-            async with self.pool.acquire() as conn:
-                await ScrapeRunsRepository(_as_conn(conn)).finish(
-                    run_id=self.run_id, status=status, error=error, **counters
+        for attempt in range(1, _FINISH_TRIES + 1):
+            try:
+                async with asyncio.timeout(_FINISH_TIMEOUT_S), self.pool.acquire() as conn:
+                    await ScrapeRunsRepository(_as_conn(conn)).finish(
+                        run_id=self.run_id, status=status, error=error, **counters
+                    )
+                return True
+            except _DB_ERRORS as exc:
+                logger.warning(
+                    "finishing run {} failed (try {}/{}): {}", self.run_id, attempt, _FINISH_TRIES, exc
                 )
+            if attempt < _FINISH_TRIES:
+                await asyncio.sleep(_FINISH_PAUSE_S * attempt)
+        logger.error("run {} could not be finalized: the database is unavailable", self.run_id)
+        return False
 
-    async def _drain_then_finish(self, status: RunStatus, error: str | None) -> None:
-        """Let a storer that holds batches back deal with them (e.g. spill them), then close the run."""
-        drain = getattr(self.storer, "drain", None)
+    async def _drain_then_finish(self, status: RunStatus | None, error: str | None) -> None:
+        """Let a storer that holds batches back store or spill them, then close the run.
+
+        ``status`` ``None``: the work ended normally and the status comes from the counters once the
+        storer is drained (batches it stored late count). Batches the storer could not store make the
+        run ``failed``; they are spilled after the run row is written, so the spill lines can say
+        whether it was.
+        """
+        storer = self.storer
+        drain = getattr(storer, "drain", None)
         if drain is not None:
             try:
                 await drain(error)
@@ -147,7 +177,33 @@ class _Cycle:
                 logger.opt(exception=exc).error("draining the storer of run {} failed", self.run_id)
                 if error is None:
                     status, error = RunStatus.FAILED, f"storage drain failed: {_describe(exc)}"
-        await self.finish(status, error)
+        if status is None:
+            status = self.final_status()
+            if status is RunStatus.FAILED:
+                error = (
+                    "no events discovered"
+                    if self.totals.events_total == 0
+                    else "no event scraped on any site"
+                )
+        unsaved = int(getattr(storer, "unsaved", 0) or 0)
+        if unsaved and self.run_id is not None:
+            status = RunStatus.FAILED
+            where = storer.spill_path(self.run_id)  # type: ignore[attr-defined]
+            note = f"{unsaved} batch(es) not stored (database unavailable: {storer.last_error})"  # type: ignore[attr-defined]
+            note += (
+                f"; spilled to {where}: store them with `oddsstore replay`"
+                if where
+                else "; LOST: no spill file"
+            )
+            error = note if error is None else f"{error}; {note}"
+            self.unsaved = unsaved
+        self.status, self.error = status, error
+        self.run_finalized = await self.finish(status, error)
+        if unsaved:
+            reason = error or ""
+            if not self.run_finalized:
+                reason += "; the run row could not be finalized either: replay finalizes it"
+            await storer.spill_remaining(reason)  # type: ignore[attr-defined]
 
     # --- the work -----------------------------------------------------------------------------------
 
@@ -173,26 +229,18 @@ class _Cycle:
     async def _locked(self) -> None:
         heart: asyncio.Task[None] | None = None
         error: str | None = None
-        status = RunStatus.FAILED
-        crashed = False
+        status: RunStatus | None = RunStatus.FAILED
         try:
             if self.run_id is None:
                 async with self._runs() as runs:
                     self.run_id = (await runs.create(trigger=self.coordinator.settings.trigger)).id
             heart = asyncio.create_task(self.heartbeat_forever())
             await self._work()
-            status = self.final_status()
-            if status is RunStatus.FAILED:
-                error = (
-                    "no events discovered"
-                    if self.totals.events_total == 0
-                    else "no event scraped on any site"
-                )
+            status = None  # from the counters, once the storer is drained
         except asyncio.CancelledError:
             error = self.stop_reason
             raise
         except Exception as exc:
-            crashed = True
             error = _describe(exc)
             logger.opt(exception=exc).error("cycle {} failed", self.run_id)
         finally:
@@ -205,6 +253,9 @@ class _Cycle:
             except asyncio.CancelledError:
                 await final
                 raise
+        crashed = status is not None or self.unsaved > 0  # an exception, or batches left unstored
+        error = self.error
+        status = self.status
         run_id = self.run_id if self.run_id is not None else 0
         t = self.totals
         if crashed:

@@ -8,7 +8,10 @@ Three cooperating tasks:
 - the *collector* waits for batch k's events (in order), then hands the finished batch to the store queue
   (capacity one: at most one batch waits for storage) and frees the window slot;
 - the *store worker* stores batches one by one, in order, through the cycle's ``BatchStorer``, and emits
-  ``BATCH_COMPLETE``.
+  ``BATCH_COMPLETE``. A storer may defer a batch (``RetryingStorer`` returns ``DEFERRED`` while the
+  database is unavailable): the batch is counted, and its ``BATCH_COMPLETE`` emitted, when the storer
+  reports it stored through the callback given to its ``on_late_store`` (also after this function
+  returned, while the cycle drains the storer).
 
 So storing batch k overlaps scraping batches k+1 and k+2, and memory stays bounded whatever the sites
 or the database do: at most ``scrape_window + 2`` batches are alive (one being stored, one queued for
@@ -27,6 +30,7 @@ from oddsstore.coordinator import Emit, EventCoordinator
 from oddsstore.models import EventTarget, ScrapeBatch, ScrapedEvent, StoreResult
 from oddsstore.progress import BatchComplete, BatchStart
 from oddsstore.queueing import requests_by_platform
+from oddsstore.retrying_storer import DEFERRED
 from oddsstore.store_worker import BatchStorer
 
 
@@ -106,39 +110,53 @@ async def run_pipeline(
                 window.release()
             await to_store.put(None)
 
+        async def account(batch: ScrapeBatch, result: StoreResult, scrape_ms: int, store_ms: int) -> None:
+            scraped = sum(1 for e in batch.events if _is_scraped(e))
+            failed = len(batch.events) - scraped
+            totals.events_scraped += scraped
+            totals.events_failed += failed
+            totals.events_stored += result.events_stored
+            totals.snapshots += result.snapshots_created
+            totals.markets += result.markets_stored
+            totals.store_errors += len(result.errors)
+            totals.batches_stored += 1
+            totals.scrape_ms += scrape_ms
+            totals.store_ms += store_ms
+            emit(
+                BatchComplete(
+                    run_id=run_id,
+                    batch_index=batch.batch_index,
+                    events=len(batch.events),
+                    events_stored=result.events_stored,
+                    events_failed=failed,
+                    snapshots=result.snapshots_created,
+                    markets=result.markets_stored,
+                    errors=len(result.errors),
+                    scrape_ms=scrape_ms,
+                    store_ms=store_ms,
+                )
+            )
+            if after_batch is not None:
+                await after_batch(scraped, failed, result)
+
+        deferred_scrape_ms: dict[int, int] = {}
+
+        async def stored_late(batch: ScrapeBatch, result: StoreResult) -> None:
+            await account(batch, result, deferred_scrape_ms.pop(batch.batch_index, 0), 0)
+
+        bind = getattr(storer, "on_late_store", None)
+        if bind is not None:
+            bind(stored_late)
+
         async def store_worker() -> None:
             while (item := await to_store.get()) is not None:
                 batch, scrape_ms = item
                 start = time.perf_counter()
                 result = await storer.store(batch, run_id)
-                store_ms = int((time.perf_counter() - start) * 1000)
-                scraped = sum(1 for e in batch.events if _is_scraped(e))
-                failed = len(batch.events) - scraped
-                totals.events_scraped += scraped
-                totals.events_failed += failed
-                totals.events_stored += result.events_stored
-                totals.snapshots += result.snapshots_created
-                totals.markets += result.markets_stored
-                totals.store_errors += len(result.errors)
-                totals.batches_stored += 1
-                totals.scrape_ms += scrape_ms
-                totals.store_ms += store_ms
-                emit(
-                    BatchComplete(
-                        run_id=run_id,
-                        batch_index=batch.batch_index,
-                        events=len(batch.events),
-                        events_stored=result.events_stored,
-                        events_failed=failed,
-                        snapshots=result.snapshots_created,
-                        markets=result.markets_stored,
-                        errors=len(result.errors),
-                        scrape_ms=scrape_ms,
-                        store_ms=store_ms,
-                    )
-                )
-                if after_batch is not None:
-                    await after_batch(scraped, failed, result)
+                if result is DEFERRED:  # waits in the storer's backlog; counted when stored
+                    deferred_scrape_ms[batch.batch_index] = scrape_ms
+                    continue
+                await account(batch, result, scrape_ms, int((time.perf_counter() - start) * 1000))
 
         group.create_task(launcher())
         group.create_task(collector())

@@ -1,0 +1,225 @@
+"""``RetryingStorer``: a batch storer that survives a lost connection, a stuck query and a database outage.
+
+- A batch whose store fails for a reason that a new connection may cure (connection lost or refused,
+  the backend terminated, a statement timeout, a deadlock) is retried at once on a new connection from
+  the pool, then after short pauses (``RetryPolicy.attempts`` tries in all). ``store_batch`` is one
+  transaction and idempotent per run, so a retry after a commit whose answer was lost writes nothing twice.
+- If every try fails, the batch waits in a bounded backlog (``max_pending`` batches) and the storer
+  returns :data:`DEFERRED` at once, so scraping goes on. A background task retries the backlog's head
+  with exponential back-off (``backoff_base_s`` doubling up to ``backoff_max_s``) and reports every
+  batch it stores late to the callback given to :meth:`RetryingStorer.on_late_store` (the pipeline
+  counts it then). While the backlog is not empty new batches queue behind it, so batches are stored in
+  order. When the backlog is full, its oldest batch is written to the spill file to make room.
+- At the end of the cycle :meth:`drain` gives the backlog ``flush_timeout_s`` more (none after an
+  error or a cancellation), and :meth:`spill_remaining` writes what is left to the run's spill file
+  (``<spill_dir>/run-<id>.jsonl``: JSON lines, one batch per line with its run id and the reason), for
+  ``oddsstore replay``.
+
+Any other error (a bug, a constraint violation) is raised: it ends the cycle, it is not retried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import attrs
+from loguru import logger
+
+from oddsstore.models import ScrapeBatch, StoreResult
+from oddsstore.spill import append_batch
+from oddsstore.store_worker import StoreFn
+
+#: What :meth:`RetryingStorer.store` returns for a batch that waits in the backlog (compare with ``is``).
+DEFERRED = StoreResult(events_stored=0, snapshots_created=0, markets_stored=0, errors=("deferred",))
+
+#: Errors after which a new connection (now or later) may succeed.
+RETRYABLE: tuple[type[BaseException], ...] = (
+    OSError,  # refused, reset, unreachable (ConnectionError is one)
+    TimeoutError,  # connect or acquire timeout
+    asyncpg.InterfaceError,  # the connection closed under us
+    asyncpg.PostgresConnectionError,  # class 08: connection exceptions
+    asyncpg.OperatorInterventionError,  # class 57: terminated backend, shutdown, statement timeout
+    asyncpg.DeadlockDetectedError,
+    asyncpg.SerializationError,
+    asyncpg.TooManyConnectionsError,
+)
+
+LateStore = Callable[[ScrapeBatch, StoreResult], Awaitable[None]]
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class RetryPolicy:
+    attempts: int = attrs.field(default=3, validator=attrs.validators.ge(1))  # per batch, before the backlog
+    retry_pause_s: float = 0.2  # between those attempts (doubling)
+    backoff_base_s: float = 0.5  # backlog retries: base, doubling ...
+    backoff_max_s: float = 30.0  # ... up to this
+    max_pending: int = attrs.field(default=8, validator=attrs.validators.ge(1))
+    flush_timeout_s: float = 60.0  # at the end of a normal cycle, how long the backlog may still take
+    acquire_timeout_s: float = 10.0  # to get (or open) a pool connection
+
+
+def describe(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return f"{type(exc).__name__}: {text}"[:500]
+
+
+class RetryingStorer:
+    """Retries on new connections, defers through outages, spills what cannot be stored in time."""
+
+    def __init__(
+        self,
+        pool: asyncpg.Pool[Any],
+        store: StoreFn,
+        *,
+        spill_dir: Path | None = None,
+        policy: RetryPolicy | None = None,
+    ) -> None:
+        self._pool = pool
+        self._store = store
+        self.spill_dir = spill_dir
+        self.policy = policy or RetryPolicy()
+        self._pending: collections.deque[tuple[ScrapeBatch, int]] = collections.deque()
+        self._in_flight: tuple[ScrapeBatch, int] | None = None
+        self._flusher: asyncio.Task[None] | None = None
+        self._on_late: LateStore | None = None
+        self.last_error: str | None = None
+        self.retries = 0  # failed attempts
+        self.stored_late = 0  # batches stored from the backlog
+        self.spilled = 0  # batches written to a spill file
+        self.lost = 0  # batches neither stored nor spilled (no spill_dir, or the write failed)
+        self.spill_files: set[Path] = set()
+
+    # --- the hand-off -------------------------------------------------------------------------------
+
+    def on_late_store(self, callback: LateStore | None) -> None:
+        """``callback(batch, result)`` runs for every batch stored from the backlog."""
+        self._on_late = callback
+
+    @property
+    def unsaved(self) -> int:
+        """Batches waiting in the backlog (including one being retried)."""
+        return len(self._pending) + (self._in_flight is not None)
+
+    async def store(self, batch: ScrapeBatch, scrape_run_id: int) -> StoreResult:
+        if not self.unsaved:
+            result = await self._try(batch, scrape_run_id, self.policy.attempts)
+            if result is not None:
+                return result
+        await self._defer(batch, scrape_run_id)
+        return DEFERRED
+
+    async def _attempt(self, batch: ScrapeBatch, run_id: int) -> StoreResult:
+        async with self._pool.acquire(timeout=self.policy.acquire_timeout_s) as conn:
+            return await self._store(conn, batch, run_id)
+
+    async def _try(self, batch: ScrapeBatch, run_id: int, attempts: int) -> StoreResult | None:
+        pause = self.policy.retry_pause_s
+        for attempt in range(1, attempts + 1):
+            try:
+                return await self._attempt(batch, run_id)
+            except RETRYABLE as exc:
+                self.retries += 1
+                self.last_error = describe(exc)
+                logger.warning(
+                    "storing batch {} of run {} failed (try {}/{}): {}",
+                    batch.batch_index,
+                    run_id,
+                    attempt,
+                    attempts,
+                    self.last_error,
+                )
+            if attempt < attempts and attempt > 1:
+                await asyncio.sleep(pause)
+                pause *= 2
+        return None
+
+    # --- the backlog --------------------------------------------------------------------------------
+
+    async def _defer(self, batch: ScrapeBatch, run_id: int) -> None:
+        if len(self._pending) >= self.policy.max_pending:
+            oldest, oldest_run = self._pending.popleft()
+            await self._spill_one(
+                oldest, oldest_run, f"backlog full while the database is unavailable ({self.last_error})"
+            )
+        self._pending.append((batch, run_id))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush())
+
+    def _backoff(self, failures: int) -> float:
+        return float(min(self.policy.backoff_max_s, self.policy.backoff_base_s * 2 ** max(0, failures - 1)))
+
+    async def _flush(self) -> None:
+        failures = 0
+        while self._pending:
+            item = self._in_flight = self._pending.popleft()
+            stored: StoreResult | None = None
+            try:
+                stored = await self._try(item[0], item[1], 1)
+            finally:
+                self._in_flight = None
+                if stored is None:
+                    self._pending.appendleft(item)
+            if stored is None:
+                failures += 1
+                await asyncio.sleep(self._backoff(failures))
+                continue
+            failures = 0
+            self.stored_late += 1
+            logger.info(
+                "batch {} of run {} stored after the database came back", item[0].batch_index, item[1]
+            )
+            if self._on_late is not None:
+                await self._on_late(item[0], stored)
+
+    async def drain(self, error: str | None) -> None:
+        """Give the backlog ``flush_timeout_s`` to empty (none after an error), then stop retrying."""
+        flusher = self._flusher
+        if flusher is None:
+            return
+        if error is None and not flusher.done():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(flusher), self.policy.flush_timeout_s)
+        if not flusher.done():
+            flusher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.gather(flusher, return_exceptions=True)
+        self._flusher = None
+
+    # --- spilling -----------------------------------------------------------------------------------
+
+    def spill_path(self, run_id: int) -> Path | None:
+        return None if self.spill_dir is None else self.spill_dir / f"run-{run_id}.jsonl"
+
+    async def _spill_one(self, batch: ScrapeBatch, run_id: int, reason: str) -> None:
+        path = self.spill_path(run_id)
+        if path is None:
+            self.lost += 1
+            logger.error(
+                "batch {} of run {} LOST: no spill directory ({})", batch.batch_index, run_id, reason
+            )
+            return
+        try:
+            await asyncio.to_thread(append_batch, path, scrape_run_id=run_id, batch=batch, reason=reason)
+        except OSError as exc:
+            self.lost += 1
+            logger.error(
+                "batch {} of run {} LOST: spill to {} failed: {}", batch.batch_index, run_id, path, exc
+            )
+            return
+        self.spilled += 1
+        self.spill_files.add(path)
+        logger.warning("batch {} of run {} spilled to {}: {}", batch.batch_index, run_id, path, reason)
+
+    async def spill_remaining(self, reason: str) -> int:
+        """Write every batch still in the backlog to its run's spill file; returns how many were left."""
+        left = list(self._pending)
+        self._pending.clear()
+        for batch, run_id in left:
+            await self._spill_one(batch, run_id, reason)
+        return len(left)
