@@ -94,6 +94,7 @@ class RetryingStorer:
         self.spilled = 0  # batches written to a spill file
         self.lost = 0  # batches neither stored nor spilled (no spill_dir, or the write failed)
         self.spill_files: set[Path] = set()
+        self.spill_reason: str | None = None  # the reason written with the last spilled batch
 
     # --- the hand-off -------------------------------------------------------------------------------
 
@@ -214,6 +215,7 @@ class RetryingStorer:
             return
         self.spilled += 1
         self.spill_files.add(path)
+        self.spill_reason = reason
         logger.warning("batch {} of run {} spilled to {}: {}", batch.batch_index, run_id, path, reason)
 
     async def spill_remaining(self, reason: str) -> int:

@@ -2,6 +2,11 @@
 
 Progress goes to the log (stderr); ``--json`` prints every progress event as one JSON line on stdout.
 Exit status: 0 completed or partial, 1 failed, 3 skipped because another cycle holds the lock.
+
+Batches are stored through a ``RetryingStorer``: retried on a new connection, held back while the
+database is unavailable, and written to ``--spill-dir`` (``run-<id>.jsonl``) if the cycle ends before it
+returns; the command then says where they are and whether the run row could be written
+(``oddsstore replay FILE`` stores them later). ``--statement-timeout-ms`` bounds every statement.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ import argparse
 import asyncio
 import contextlib
 import sys
+from pathlib import Path
 from typing import Any
 
 from loguru import logger
@@ -37,8 +43,10 @@ from oddsstore.progress import (
     ProgressEvent,
     QueueBuilt,
 )
+from oddsstore.retrying_storer import RetryingStorer, RetryPolicy
 
 EXIT_FAILED = 1
+DEFAULT_STATEMENT_TIMEOUT_MS = 60_000
 EXIT_SKIPPED = 3
 
 
@@ -47,6 +55,24 @@ def register(subparsers: Any) -> None:
     add_dsn(parser)
     add_cycle_options(parser)
     parser.add_argument("--migrate", action="store_true", help="apply migrations first")
+    parser.add_argument(
+        "--spill-dir",
+        type=Path,
+        default=Path("oddsstore-spill"),
+        help="where batches that cannot be stored are written (default: ./oddsstore-spill)",
+    )
+    parser.add_argument(
+        "--statement-timeout-ms",
+        type=int,
+        default=DEFAULT_STATEMENT_TIMEOUT_MS,
+        help=f"statement_timeout of every connection (default {DEFAULT_STATEMENT_TIMEOUT_MS}; 0: none)",
+    )
+    parser.add_argument(
+        "--flush-timeout",
+        type=float,
+        default=RetryPolicy().flush_timeout_s,
+        help="seconds the end of a cycle waits for an unavailable database before spilling (default 60)",
+    )
     parser.add_argument("--json", action="store_true", help="print every progress event as a JSON line")
     parser.set_defaults(func=run)
 
@@ -108,14 +134,20 @@ async def run_cycle(
     *,
     migrate: bool = False,
     as_json: bool = False,
+    spill_dir: Path | None = None,
+    statement_timeout_ms: int | None = DEFAULT_STATEMENT_TIMEOUT_MS,
+    policy: RetryPolicy | None = None,
 ) -> int:
     if migrate:
         await apply_migrations(dsn)
-    pool = await create_pool(dsn, min_size=2, max_size=4)
+    pool = await create_pool(dsn, min_size=2, max_size=4, statement_timeout_ms=statement_timeout_ms)
     last: ProgressEvent | None = None
+    storer: RetryingStorer | None = None
     try:
         async with open_clients(settings, platforms=platforms) as clients:
             coordinator = EventCoordinator(clients, coordinator_options)
+            storer = RetryingStorer(pool, coordinator.store_batch_results, spill_dir=spill_dir, policy=policy)
+            coordinator.storer = storer
             async with contextlib.aclosing(coordinator.run_full_cycle(pool)) as progress:
                 async for event in progress:
                     last = event
@@ -125,7 +157,23 @@ async def run_cycle(
                         sys.stdout.flush()
     finally:
         await pool.close()
+        if storer is not None:
+            report_unsaved(storer)
     return exit_code(last)
+
+
+def report_unsaved(storer: RetryingStorer) -> None:
+    """Say on stderr where spilled batches are and why (including a run row that could not be written)."""
+    for path in sorted(storer.spill_files):
+        print(
+            f"oddsstore cycle: {storer.spilled} batch(es) spilled to {path}: {storer.spill_reason}; "
+            f"store them with: oddsstore replay {path}",
+            file=sys.stderr,
+        )
+    if storer.lost:
+        print(
+            f"oddsstore cycle: {storer.lost} batch(es) LOST (no spill file could be written)", file=sys.stderr
+        )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -144,7 +192,17 @@ def run(args: argparse.Namespace) -> int:
     logger.info("cycle on {} for {}", mask_dsn(dsn), ", ".join(p.value for p in platforms))
     try:
         return asyncio.run(
-            run_cycle(dsn, settings, platforms, options, migrate=args.migrate, as_json=args.json)
+            run_cycle(
+                dsn,
+                settings,
+                platforms,
+                options,
+                migrate=args.migrate,
+                as_json=args.json,
+                spill_dir=args.spill_dir,
+                statement_timeout_ms=args.statement_timeout_ms or None,
+                policy=RetryPolicy(flush_timeout_s=args.flush_timeout),
+            )
         )
     except ConnectionError as exc:
         print(f"oddsstore cycle: {exc}", file=sys.stderr)

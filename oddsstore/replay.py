@@ -1,0 +1,99 @@
+"""``replay_spill_file``: store the batches of a spill file, exactly once, and bring their runs up to date.
+
+Each line is stored with ``store_batch`` for its own run id, in its own transaction, retried on a new
+connection once if the connection is lost. ``store_batch`` is idempotent per run, so replaying a file
+twice (or a batch that was in fact stored before it was spilled) writes nothing twice. A damaged line,
+or a batch the database refuses, is reported by line number and the other lines go on. Afterwards the
+counters of every run seen are recomputed from its rows; a run still ``running`` (its cycle could not
+write its end) is closed as ``failed`` with the spill line's reason.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import attrs
+from loguru import logger
+
+from oddsstore.db import load_sql
+from oddsstore.retrying_storer import RETRYABLE, describe
+from oddsstore.spill import SpillLineError, read_batches
+from oddsstore.storage import store_batch
+
+_RECOMPUTE = load_sql("scrape_runs/recompute_counters")
+
+
+@attrs.define(slots=True)
+class RunCounters:
+    status: str
+    events_scraped: int
+    events_failed: int
+    snapshots_created: int
+    markets_stored: int
+
+
+@attrs.define(slots=True)
+class ReplayReport:
+    """What a replay did: lines stored, rows written, lines refused (line number -> why), runs updated."""
+
+    batches: int = 0  # lines stored (whether or not they wrote anything new)
+    events_stored: int = 0  # status rows written now
+    snapshots_created: int = 0
+    markets_stored: int = 0
+    errors: dict[int, str] = attrs.field(factory=dict)
+    runs: dict[int, RunCounters] = attrs.field(factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "batches": self.batches,
+            "events_stored": self.events_stored,
+            "snapshots_created": self.snapshots_created,
+            "markets_stored": self.markets_stored,
+            "errors": {str(k): v for k, v in self.errors.items()},
+            "runs": {str(k): attrs.asdict(v) for k, v in self.runs.items()},
+        }
+
+
+async def replay_spill_file(pool: asyncpg.Pool[Any], path: Path) -> ReplayReport:
+    """Store every batch of ``path``; see the module docstring. Raises ``OSError`` if it cannot be read."""
+    report = ReplayReport()
+    reasons: dict[int, str] = {}
+    for item in read_batches(path):
+        if isinstance(item, SpillLineError):
+            report.errors[item.line_number] = item.message
+            logger.warning("{} line {}: {}", path.name, item.line_number, item.message)
+            continue
+        reasons.setdefault(item.scrape_run_id, item.reason)
+        for attempt in (1, 2):
+            try:
+                async with pool.acquire() as conn:
+                    result = await store_batch(conn, item.batch, item.scrape_run_id)
+            except RETRYABLE as exc:
+                if attempt == 2:
+                    report.errors[item.line_number] = f"not stored: {describe(exc)}"
+                continue
+            except asyncpg.PostgresError as exc:  # e.g. no such run: this line only
+                report.errors[item.line_number] = f"not stored: {describe(exc)}"
+                break
+            report.batches += 1
+            report.events_stored += result.events_stored
+            report.snapshots_created += result.snapshots_created
+            report.markets_stored += result.markets_stored
+            break
+    async with pool.acquire() as conn:
+        for run_id, reason in reasons.items():
+            row = await conn.fetchrow(_RECOMPUTE, run_id, f"{reason}; finalized by replay"[:2000])
+            if row is not None:
+                report.runs[run_id] = RunCounters(**dict(row))
+    logger.info(
+        "replayed {}: {} batches, {} new status rows, {} snapshots, {} markets, {} bad lines",
+        path.name,
+        report.batches,
+        report.events_stored,
+        report.snapshots_created,
+        report.markets_stored,
+        len(report.errors),
+    )
+    return report
