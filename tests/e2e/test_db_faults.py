@@ -1,0 +1,252 @@
+"""Database faults: a backend killed mid-store, a stuck query, an outage shorter and longer than a cycle.
+
+Real PostgreSQL throughout; the outage is a loopback relay (``fault_kit.Relay``) in front of the test's
+database that the test cuts and restores, so the shared server never stops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import orjson
+from cycle_checks import check_order, run_rows
+from fault_kit import relay_to, run_cycle, simulator
+
+from oddsstore.db import create_pool
+from oddsstore.models import RunStatus, ScrapeBatch, StoreResult
+from oddsstore.progress import BatchComplete, CycleComplete, CycleFailed
+from oddsstore.repositories import ScrapeRunsRepository
+from oddsstore.retrying_storer import DEFERRED, RetryingStorer, RetryPolicy
+from oddsstore.spill import SpilledBatch, read_batches
+from oddsstore.storage import store_batch
+from oddsstore.testing import make_batch
+
+FAST = RetryPolicy(retry_pause_s=0.02, backoff_base_s=0.05, backoff_max_s=0.2, flush_timeout_s=0.5)
+
+
+async def _wait_for_lock_waiter(admin: asyncpg.Connection[Any], timeout_s: float = 10.0) -> int:
+    """The pid of the oddsstore backend waiting on a lock (the store the test holds back)."""
+    async with asyncio.timeout(timeout_s):
+        while True:
+            pid = await admin.fetchval(
+                "SELECT pid FROM pg_stat_activity WHERE application_name = 'oddsstore'"
+                " AND wait_event_type = 'Lock' AND datname = current_database() LIMIT 1"
+            )
+            if pid is not None:
+                return int(pid)
+            await asyncio.sleep(0.01)
+
+
+async def _hold_status_table(admin: asyncpg.Connection[Any]) -> Any:
+    """Open a transaction that locks ``event_scrape_status``: a store blocks on its last statement."""
+    tx = admin.transaction()
+    await tx.start()
+    await admin.execute("LOCK TABLE event_scrape_status IN ACCESS EXCLUSIVE MODE")
+    return tx
+
+
+async def test_a_backend_terminated_mid_store_is_retried_on_a_new_connection_and_stored_once(
+    pool: asyncpg.Pool[Any], db_dsn: str, run_id: int
+) -> None:
+    batch = make_batch(3, events=12, markets_per_snapshot=20)
+    storer = RetryingStorer(pool, store_batch, policy=FAST)
+    admin = await asyncpg.connect(db_dsn)
+    try:
+        tx = await _hold_status_table(admin)
+        storing = asyncio.create_task(storer.store(batch, run_id))
+        victim = await _wait_for_lock_waiter(admin)  # the store's transaction is open, rows written
+        assert await admin.fetchval("SELECT pg_terminate_backend($1)", victim)
+        await tx.rollback()
+        result = await asyncio.wait_for(storing, 20)
+        rows = await run_rows(admin, run_id)
+        backends = await admin.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'oddsstore' AND pid = $1", victim
+        )
+    finally:
+        await admin.close()
+    assert result is not DEFERRED
+    assert storer.retries == 1 and storer.last_error is not None
+    assert backends == 0  # the retry ran on another backend
+    assert result.events_stored == rows.status_rows == len(batch.events)
+    assert result.snapshots_created == rows.snapshots == 12 * 3
+    assert result.markets_stored == rows.markets == 12 * 3 * 20
+    again = await storer.store(batch, run_id)  # the same batch once more writes nothing
+    assert (again.events_stored, again.snapshots_created, again.markets_stored) == (0, 0, 0)
+    async with pool.acquire() as conn:
+        assert await run_rows(conn, run_id) == rows
+
+
+async def test_a_stuck_store_times_out_the_cycle_completes_and_no_connection_leaks(
+    db_dsn: str, tmp_path: Path
+) -> None:
+    pool = await create_pool(db_dsn, min_size=1, max_size=4, statement_timeout_ms=300)
+    admin = await asyncpg.connect(db_dsn)
+    try:
+        async with simulator(30) as sim:
+            await run_cycle(sim, pool)  # warm: the pool opens what a cycle needs
+            before = (pool.get_size(), pool.get_idle_size())
+            tx = await _hold_status_table(admin)
+            storer = RetryingStorer(
+                pool,
+                store_batch,
+                spill_dir=tmp_path,
+                policy=RetryPolicy(
+                    attempts=2,
+                    retry_pause_s=0.01,
+                    backoff_base_s=0.05,
+                    backoff_max_s=0.1,
+                    flush_timeout_s=0.5,
+                ),
+            )
+            _, events = await asyncio.wait_for(run_cycle(sim, pool, storer=storer), 60)
+            after = (pool.get_size(), pool.get_idle_size())
+            await tx.rollback()
+        done = events[-1]
+        assert isinstance(done, CycleFailed), done
+        assert "statement timeout" in done.error and "spilled to" in done.error
+        assert storer.last_error is not None and "QueryCanceledError" in storer.last_error
+        assert after == before and after[0] == after[1]  # every connection back in the pool
+        run = await ScrapeRunsRepository(admin).get(run_id=done.run_id)
+        assert run is not None and run.status is RunStatus.FAILED and run.error == done.error
+        assert (await run_rows(admin, done.run_id)).status_rows == 0
+        spill = tmp_path / f"run-{done.run_id}.jsonl"
+        lines = list(read_batches(spill))
+        assert len(lines) == storer.spilled == 3  # 30 events in batches of 10
+        assert all(isinstance(x, SpilledBatch) and x.scrape_run_id == done.run_id for x in lines)
+        assert all("could not be finalized" not in x.reason for x in lines if isinstance(x, SpilledBatch))
+    finally:
+        await admin.close()
+        await pool.close()
+
+
+def _late_store(relay: Any, outage_s: float | None) -> Any:
+    """A store function that cuts the relay on the first batch (restoring it ``outage_s`` later)."""
+    cut = asyncio.Event()
+
+    async def store(conn: Any, batch: ScrapeBatch, run_id: int) -> StoreResult:
+        if not cut.is_set():
+            cut.set()
+            await relay.cut()
+            if outage_s is not None:
+                asyncio.get_running_loop().call_later(
+                    outage_s, lambda: asyncio.ensure_future(relay.restore())
+                )
+        return await store_batch(conn, batch, run_id)
+
+    return store
+
+
+async def test_an_outage_shorter_than_the_cycle_holds_batches_back_and_stores_them_all(
+    db_dsn: str, pool: asyncpg.Pool[Any], tmp_path: Path
+) -> None:
+    async with relay_to(db_dsn) as relay:
+        relayed = await create_pool(relay.dsn, min_size=1, max_size=4)
+        try:
+            storer = RetryingStorer(
+                relayed,
+                _late_store(relay, 0.4),
+                spill_dir=tmp_path,
+                policy=RetryPolicy(
+                    retry_pause_s=0.02, backoff_base_s=0.05, backoff_max_s=0.2, flush_timeout_s=20
+                ),
+            )
+            async with simulator(40) as sim:
+                coord, events = await asyncio.wait_for(run_cycle(sim, relayed, storer=storer), 60)
+        finally:
+            await relayed.close()
+    check_order(events)
+    done = events[-1]
+    assert isinstance(done, CycleComplete) and done.status == "completed"
+    assert storer.stored_late >= 1 and storer.retries >= 1 and storer.spilled == 0
+    assert not await asyncio.to_thread(lambda: list(tmp_path.iterdir()))
+    assert sum(isinstance(e, BatchComplete) for e in events) == 4
+    assert coord.discovery is not None
+    async with pool.acquire() as conn:
+        rows = await run_rows(conn, done.run_id)
+        run = await ScrapeRunsRepository(conn).get(run_id=done.run_id)
+    assert rows.status_rows == rows.distinct_events == done.events_total == len(coord.discovery.targets)
+    assert (done.snapshots, done.markets) == (rows.snapshots, rows.markets)
+    assert run is not None and run.status is RunStatus.COMPLETED
+    assert (run.events_scraped, run.snapshots_created, run.markets_stored) == (
+        rows.completed,
+        rows.snapshots,
+        rows.markets,
+    )
+
+
+async def _replay(dsn: str, path: Path) -> tuple[int, dict[str, Any], str]:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "oddsstore",
+        "replay",
+        str(path),
+        "--dsn",
+        dsn,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode is not None
+    return proc.returncode, orjson.loads(out.decode().strip().splitlines()[-1]), err.decode()
+
+
+async def test_an_outage_longer_than_the_cycle_spills_every_batch_and_replay_stores_them_once(
+    db_dsn: str, pool: asyncpg.Pool[Any], tmp_path: Path
+) -> None:
+    async with relay_to(db_dsn) as relay:
+        relayed = await create_pool(relay.dsn, min_size=1, max_size=4)
+        try:
+            storer = RetryingStorer(relayed, _late_store(relay, None), spill_dir=tmp_path, policy=FAST)
+            async with simulator(40) as sim:
+                coord, events = await asyncio.wait_for(run_cycle(sim, relayed, storer=storer), 60)
+        finally:
+            await relay.restore()  # so the pool can close cleanly
+            await relayed.close()
+    done = events[-1]
+    assert isinstance(done, CycleFailed), done
+    assert "4 batch(es) not stored" in done.error and "spilled to" in done.error
+    spill = tmp_path / f"run-{done.run_id}.jsonl"
+    lines = [x for x in read_batches(spill) if isinstance(x, SpilledBatch)]
+    assert [x.batch.batch_index for x in lines] == [0, 1, 2, 3]
+    assert all("could not be finalized" in x.reason for x in lines)  # the run row was unreachable too
+    async with pool.acquire() as conn:
+        run = await ScrapeRunsRepository(conn).get(run_id=done.run_id)
+        assert run is not None and run.status is RunStatus.RUNNING  # nobody could write its end
+        assert (await run_rows(conn, done.run_id)).status_rows == 0
+
+    with spill.open("ab") as handle:  # a damaged line in the middle must not stop the rest
+        handle.write(b'{"scrape_run_id": "x", "batch": {}}\n')
+    with spill.open("ab") as handle:
+        handle.write(spill.read_bytes().splitlines()[0] + b"\n")  # a duplicate of line 1
+
+    code, first, err = await _replay(db_dsn, spill)
+    assert code == 1 and list(first["errors"]) == ["5"] and "line 5" in err
+    assert first["batches"] == 5
+    assert coord.discovery is not None
+    async with pool.acquire() as conn:
+        rows = await run_rows(conn, done.run_id)
+        run = await ScrapeRunsRepository(conn).get(run_id=done.run_id)
+    assert first["events_stored"] == rows.status_rows == rows.distinct_events == len(coord.discovery.targets)
+    assert (first["snapshots_created"], first["markets_stored"]) == (rows.snapshots, rows.markets)
+    assert run is not None and run.status is RunStatus.FAILED and run.finished_at is not None
+    assert run.error is not None and "finalized by replay" in run.error
+    assert (run.events_scraped, run.events_failed, run.snapshots_created, run.markets_stored) == (
+        rows.completed,
+        rows.failed,
+        rows.snapshots,
+        rows.markets,
+    )
+    assert first["runs"][str(done.run_id)]["markets_stored"] == rows.markets
+
+    code, second, _ = await _replay(db_dsn, spill)  # twice: nothing written twice
+    assert code == 1 and second["batches"] == 5
+    assert (second["events_stored"], second["snapshots_created"], second["markets_stored"]) == (0, 0, 0)
+    async with pool.acquire() as conn:
+        assert await run_rows(conn, done.run_id) == rows
+        again = await ScrapeRunsRepository(conn).get(run_id=done.run_id)
+    assert again is not None and again.error == run.error and again.markets_stored == rows.markets
