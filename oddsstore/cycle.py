@@ -42,7 +42,15 @@ from oddsstore.store_worker import BatchStorer
 
 LOCK_HELD = "another scrape cycle is running on this database"
 
-_DB_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError)
+# What a write of the run row may raise when its connection breaks (terminated backend, lost network):
+# asyncpg reports an operation cut short on a dying connection as an InternalClientError.
+_DB_ERRORS = (
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    asyncpg.exceptions.InternalClientError,
+    OSError,
+    TimeoutError,
+)
 _FINISH_TRIES = 3
 _FINISH_PAUSE_S = 0.5
 _FINISH_TIMEOUT_S = 10.0
@@ -89,7 +97,7 @@ class _Cycle:
         try:
             async with self._runs() as runs:
                 await runs.heartbeat(run_id=self.run_id)
-        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+        except _DB_ERRORS as exc:
             logger.warning("heartbeat of run {} failed: {}", self.run_id, exc)
 
     async def heartbeat_forever(self) -> None:
@@ -110,7 +118,7 @@ class _Cycle:
                     snapshots_created=result.snapshots_created,
                     markets_stored=result.markets_stored,
                 )
-        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+        except _DB_ERRORS as exc:
             logger.warning("counters of run {} not updated: {}", self.run_id, exc)
 
     def final_status(self) -> RunStatus:
@@ -125,7 +133,7 @@ class _Cycle:
         """Write the run's end; on a broken lock connection, use a fresh one from the pool (a few tries,
         for a database that is restarting). ``False`` if the row could not be written."""
         if self.run_id is None:
-            with contextlib.suppress(asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+            with contextlib.suppress(*_DB_ERRORS):
                 async with self._runs() as runs:
                     await runs.release_cycle_lock()
             return True

@@ -43,6 +43,9 @@ RETRYABLE: tuple[type[BaseException], ...] = (
     OSError,  # refused, reset, unreachable (ConnectionError is one)
     TimeoutError,  # connect or acquire timeout
     asyncpg.InterfaceError,  # the connection closed under us
+    # a pooled connection whose backend was terminated while it sat idle fails its next BEGIN with
+    # "cannot switch to state ...; another operation is in progress": it is broken, a new one is not
+    asyncpg.exceptions.InternalClientError,
     asyncpg.PostgresConnectionError,  # class 08: connection exceptions
     asyncpg.OperatorInterventionError,  # class 57: terminated backend, shutdown, statement timeout
     asyncpg.DeadlockDetectedError,
