@@ -29,5 +29,8 @@ bench-store: $(STAMP)
 bench-cycle: $(STAMP)
 	$(BIN)/python benchmarks/cycle.py
 
+soak: $(STAMP)
+	$(BIN)/python benchmarks/soak.py
+
 clean:
 	rm -rf $(VENV) build dist .mypy_cache .ruff_cache .pytest_cache

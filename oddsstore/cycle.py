@@ -4,8 +4,10 @@ The cycle holds a session-level advisory lock on a connection of its own for its
 cycle on the same database gets ``CYCLE_SKIPPED`` and stops), creates the ``scrape_runs`` row unless one
 is given, beats the row's heart every few seconds and after every batch, and always finalizes the row:
 ``completed``, ``partial`` (some events failed on every site, or a site's discovery failed), or ``failed``
-(nothing stored, an error, a cancellation, or the consumer closing the generator early). The final write
-is shielded from cancellation and the lock is released.
+(nothing stored, an error, a cancellation, the consumer closing the generator early, or batches the
+storer could not store: those are spilled to a file, see ``oddsstore.retrying_storer``). The final write
+is shielded from cancellation, retried on a fresh pool connection if the lock connection broke (the
+database restarted), and the lock is released.
 
 The work runs in a task of its own, so a slow consumer never slows the scraping; the generator only
 forwards progress events. Close it with ``contextlib.aclosing`` (or run it to the end) to stop a cycle.

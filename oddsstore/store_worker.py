@@ -1,14 +1,17 @@
 """Where a finished batch goes: the storage hand-off of a cycle.
 
-The cycle hands each scraped batch to a :class:`BatchStorer`. The default, :class:`PoolStorer`, takes a
-connection from the pool and calls ``store_batch`` once; a storer that retries on a new connection,
-waits out an unreachable database or spills batches to a file wraps or replaces it (the cycle needs
-nothing else from it). :class:`NullStorer` stores nothing and counts what it would have stored: for dry
-runs and for measuring a cycle without storage.
+The cycle hands each scraped batch to a :class:`BatchStorer`. The cycle's default is
+:class:`oddsstore.retrying_storer.RetryingStorer` (retries on a new connection, holds batches back
+while the database is unavailable, spills what it could not store); :class:`PoolStorer` takes a
+connection from the pool and calls ``store_batch`` once. :class:`NullStorer` stores nothing and counts
+what it would have stored: for dry runs and for measuring a cycle without storage.
 
-A storer may also implement ``async drain(error: BaseException | None) -> None``: the cycle calls it once
-at its end (also when it fails or is cancelled) so a storer holding batches back can write them
-somewhere before the run is finalized.
+Optional parts of a storer the cycle uses when present: ``async drain(error: str | None)``, called once
+at the end (also when the cycle fails or is cancelled) before the run is finalized; ``unsaved`` (batches
+still held back after ``drain``: the run then ends ``failed``), ``spill_path(run_id)``, ``last_error``
+and ``async spill_remaining(reason)`` (called after the run row is written, so the reason can say
+whether it was); ``on_late_store(callback)`` for a storer whose ``store`` may return
+``retrying_storer.DEFERRED`` and store the batch later.
 """
 
 from __future__ import annotations
