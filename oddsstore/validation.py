@@ -29,6 +29,7 @@ __all__ = [
     "INVALID_HANDICAP_TYPE",
     "INVALID_ODDS",
     "INVALID_TEXT",
+    "INVALID_VALUE",
     "MAX_MESSAGE_LENGTH",
     "MAX_SPORTRADAR_ID_LENGTH",
     "MAX_TEXT_LENGTH",
@@ -57,6 +58,7 @@ INVALID_HANDICAP_TYPE = "invalid_handicap_type"
 TEXT_TOO_LONG = "text_too_long"
 INVALID_TEXT = "invalid_text"  # not encodable as UTF-8 (lone surrogates), or not a string
 BAD_KICKOFF = "bad_kickoff"
+INVALID_VALUE = "invalid_value"  # a line, handicap or groups value of the wrong type
 
 MAX_SPORTRADAR_ID_LENGTH = 50  # event_scrape_status.sportradar_id is varchar(50)
 # Names and ids: the columns are ``text``, but the unique indexes on tournament names (and on
@@ -73,6 +75,7 @@ _LATEST_KICKOFF = datetime(2100, 1, 1, tzinfo=UTC)
 _INF = math.inf
 _HANDICAP_TYPES = frozenset({None, "asian", "european"})
 _NUMBERS = (float, int)
+_INT4_MAX = 2**31 - 1
 
 
 def text_problem(text: object) -> str | None:
@@ -110,31 +113,39 @@ def market_problem(market: Market) -> str | None:
             # False for NaN, +-inf, zero and negatives in one comparison chain.
             if not 0.0 < odds < _INF or odds.__class__ not in _NUMBERS:
                 return _odds_reason(odds)
+            if outcome.is_active.__class__ is not bool:
+                return INVALID_VALUE
             name = outcome.name
             if "\x00" in name or len(name) > MAX_TEXT_LENGTH or not name.isascii():
                 problem = text_problem(name)
                 if problem is not None:
                     return problem
         for text in (market.market_id, market.market_name):
-            problem = text_problem(text)
-            if problem is not None:
-                return problem
+            if "\x00" in text or len(text) > MAX_TEXT_LENGTH or not text.isascii():
+                problem = text_problem(text)
+                if problem is not None:
+                    return problem
     except TypeError:
         # odds that are not numbers, or text fields that are not strings
         return INVALID_ODDS
-    line = market.line
-    if line is not None and not -_INF < line < _INF:
-        return NON_FINITE_LINE
-    if market.handicap_type not in _HANDICAP_TYPES:
-        return INVALID_HANDICAP_TYPE
-    for value in (market.handicap_home, market.handicap_away):
-        if value is not None and not -_INF < value < _INF:
-            return NON_FINITE_LINE
-    if market.groups is not None:
-        for group in market.groups:
-            problem = text_problem(group)
-            if problem is not None:
-                return problem
+    try:
+        line = market.line
+        if line is not None and (not -_INF < line < _INF or line.__class__ not in _NUMBERS):
+            return NON_FINITE_LINE if line.__class__ in _NUMBERS else INVALID_VALUE
+        if market.handicap_type not in _HANDICAP_TYPES:
+            return INVALID_HANDICAP_TYPE
+        for value in (market.handicap_home, market.handicap_away):
+            if value is not None and (not -_INF < value < _INF or value.__class__ not in _NUMBERS):
+                return NON_FINITE_LINE if value.__class__ in _NUMBERS else INVALID_VALUE
+        groups = market.groups
+        if groups is not None:
+            for group in groups:
+                if "\x00" in group or len(group) > MAX_TEXT_LENGTH or not group.isascii():
+                    problem = text_problem(group)
+                    if problem is not None:
+                        return problem
+    except TypeError:
+        return INVALID_VALUE  # a line, handicap or group list of the wrong type
     return None
 
 
@@ -173,7 +184,7 @@ _NAME_FIELDS = ("home_team", "away_team", "tournament", "tournament_id", "countr
 def _skipped_problem(skipped: Mapping[str, int]) -> str | None:
     try:
         for reason, count in skipped.items():
-            if text_problem(reason) is not None or count.__class__ is not int or count < 0:
+            if text_problem(reason) is not None or count.__class__ is not int or not 0 <= count <= _INT4_MAX:
                 return "unstorable skipped-market counters"
     except (AttributeError, TypeError):
         return "unstorable skipped-market counters"
@@ -222,6 +233,9 @@ def event_facts_problem(odds: EventOdds) -> str | None:
         problem = text_problem(value)
         if problem is not None and problem != TEXT_TOO_LONG:
             return _FACT_PROBLEMS[problem]
+    for count in (odds.markets_seen, odds.markets_mapped):
+        if count.__class__ is not int or not 0 <= count <= _INT4_MAX:
+            return "unstorable market counters"
     return _skipped_problem(odds.skipped)
 
 

@@ -13,6 +13,7 @@ import random
 import time
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +21,20 @@ import pytest
 from aiohttp import web
 
 from oddsstore.clients import ClientSettings, PermanentSiteError, open_clients
-from oddsstore.models import ALL_PLATFORMS, DiscoveredEvent, Platform
+from oddsstore.models import ALL_PLATFORMS, DiscoveredEvent, Market, Outcome, Platform
 from oddsstore.parsing import ParseError, parse_event
 from oddsstore.queueing import merge_discoveries
+from oddsstore.validation import (
+    INVALID_ODDS,
+    INVALID_TEXT,
+    INVALID_VALUE,
+    MAX_MESSAGE_LENGTH,
+    NUL_IN_TEXT,
+    TEXT_TOO_LONG,
+    clean_message,
+    kickoff_problem,
+    market_problem,
+)
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 DEPTH = 200_000
@@ -170,3 +182,70 @@ def test_duplicate_sportradar_ids_in_one_site_keep_one_listing_whatever_the_orde
         kept.add(by_sr["sr:match:1"].platform_ids[Platform.SPORTYBET])
         assert by_sr["sr:match:1"].kickoff == kick
     assert kept == {"b"}  # earliest kickoff, then the smallest platform event id
+
+
+# --- validation of values that no parser should produce but a host might hand to store_batch ----------
+
+_OK = (Outcome("1", 1.5), Outcome("2", 2.5))
+
+
+@pytest.mark.parametrize(
+    ("market", "reason"),
+    [
+        (Market("1", "ok", _OK), None),
+        (Market("1", "Élan ✓ 한국", (Outcome("Ünïcode", 1.5),)), None),
+        (Market("1", "x" * 255, (Outcome("y" * 255, 1.5),)), None),
+        (Market("1", "x" * 256, _OK), TEXT_TOO_LONG),
+        (Market("1" * 256, "ok", _OK), TEXT_TOO_LONG),
+        (Market("1", "ok", (Outcome("y" * 256, 1.5),)), TEXT_TOO_LONG),
+        (Market("1", "ok", _OK, groups=("g" * 256,)), TEXT_TOO_LONG),
+        (Market("1", "bad \udc80", _OK), INVALID_TEXT),
+        (Market("1", "ok", (Outcome("\ud83d", 1.5),)), INVALID_TEXT),
+        (Market("1", "ok", _OK, groups=("a\x00",)), NUL_IN_TEXT),
+        (Market("1", "ok", (Outcome("1", Decimal("1.5")),)), INVALID_ODDS),  # type: ignore[arg-type]
+        (Market("1", "ok", (Outcome("1", 1.5, is_active=1),)), INVALID_VALUE),  # type: ignore[arg-type]
+        (Market("1", "ok", _OK, line="2.5"), INVALID_VALUE),  # type: ignore[arg-type]
+        (Market("1", "ok", _OK, line=True), INVALID_VALUE),
+        (Market("1", "ok", _OK, handicap_type=["asian"]), INVALID_VALUE),  # type: ignore[arg-type]
+        (Market("1", "ok", _OK, handicap_home=Decimal(1)), INVALID_VALUE),  # type: ignore[arg-type]
+        (Market("1", "ok", _OK, groups=(1,)), INVALID_VALUE),  # type: ignore[arg-type]
+        (Market("1", "ok", _OK, groups=5), INVALID_VALUE),  # type: ignore[arg-type]
+    ],
+)
+def test_market_problem_refuses_what_postgresql_or_json_would_choke_on(
+    market: Market, reason: str | None
+) -> None:
+    assert market_problem(market) == reason
+
+
+_AT = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("kickoff", "scraped_at", "refused"),
+    [
+        (_AT + timedelta(hours=2), _AT, False),
+        (_AT - timedelta(hours=23), _AT, False),  # started this morning: still listed
+        (_AT - timedelta(hours=25), _AT, True),
+        (_AT + timedelta(days=365), _AT, False),
+        (_AT + timedelta(days=367), _AT, True),
+        (_AT + timedelta(days=3653), _AT, True),  # ten years away
+        (datetime(1970, 1, 1, tzinfo=UTC), None, True),
+        (datetime(9999, 12, 31, tzinfo=UTC), None, True),
+        (datetime(2031, 1, 1, tzinfo=UTC), None, False),  # no scrape time: only the absolute bounds
+    ],
+)
+def test_kickoff_problem(kickoff: datetime, scraped_at: datetime | None, refused: bool) -> None:
+    problem = kickoff_problem(kickoff, scraped_at)
+    assert (problem is not None) == refused
+    if refused:
+        assert problem is not None and problem.startswith("bad_kickoff: ")
+
+
+def test_clean_message_never_raises_and_fits_jsonb() -> None:
+    assert clean_message("plain") == "plain"
+    assert clean_message("a\x00b") == "ab"
+    assert clean_message("x\ud800y") == "x?y"
+    long = clean_message("z" * 5000)
+    assert len(long) == MAX_MESSAGE_LENGTH and long.endswith("...")
+    assert clean_message(ValueError("boom")) == "ValueError('boom')"
