@@ -20,8 +20,17 @@ from typing import Any
 import pytest
 from aiohttp import web
 
+from oddsstore.batch_rows import build_batch_rows
 from oddsstore.clients import ClientSettings, PermanentSiteError, open_clients
-from oddsstore.models import ALL_PLATFORMS, DiscoveredEvent, Market, Outcome, Platform
+from oddsstore.models import (
+    ALL_PLATFORMS,
+    DiscoveredEvent,
+    Market,
+    Outcome,
+    Platform,
+    ScrapeBatch,
+    ScrapedEvent,
+)
 from oddsstore.parsing import ParseError, parse_event
 from oddsstore.queueing import merge_discoveries
 from oddsstore.validation import (
@@ -249,3 +258,14 @@ def test_clean_message_never_raises_and_fits_jsonb() -> None:
     long = clean_message("z" * 5000)
     assert len(long) == MAX_MESSAGE_LENGTH and long.endswith("...")
     assert clean_message(ValueError("boom")) == "ValueError('boom')"
+
+
+@pytest.mark.parametrize("sr_id", ["sr:match:\ud800", "sr:match:\x001", "", "sr:match:" + "9" * 60])
+def test_an_event_whose_sportradar_id_cannot_key_a_row_is_left_out_with_a_reason(sr_id: str) -> None:
+    good = ScrapedEvent(sportradar_id="sr:match:1", platforms_requested=(), results=())
+    bad = ScrapedEvent(sportradar_id=sr_id, platforms_requested=(), results=())
+    rows = build_batch_rows(ScrapeBatch(events=(bad, good)))
+    assert rows.statuses.sportradar_id == ["sr:match:1"]
+    assert len(rows.errors) == 1
+    assert "sportradar_id" in rows.errors[0]
+    assert "\x00" not in rows.errors[0]
