@@ -12,7 +12,8 @@ one pool serve every cycle; between cycles the simulator advances (odds drift). 
 script checks, from the database: the run is finalized (not ``running``), its counters equal its rows
 (status rows completed/failed, snapshots, markets), no duplicate rows (status rows per event, market
 rows per snapshot and key); and records the server's connections to the database (pg_stat_activity),
-the pool's size and idle count, and this process's RSS (after a full GC). Flat means: from the 5th
+the pool's size and idle count, and this process's RSS (after a full GC). A terminated backend is
+listed until its process exits, so the connection count waits up to 2 s for it to go. Flat means: from the 5th
 cycle to the last, connections unchanged and RSS grown by less than ``--rss-slack-mb``.
 
 PostgreSQL is ``ODDSSTORE_BENCH_DSN`` or a private embedded server. The last line printed is one JSON
@@ -77,6 +78,19 @@ _KILL = (
 _CONNECTIONS = (
     "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
 )
+
+
+async def settled_connections(admin: asyncpg.Connection[Any], expected: int) -> int:
+    """Connections to the database (the admin's own excluded). A terminated backend stays listed until
+    its process has exited, a moment after the kill: wait up to 2 s for the count to reach ``expected``
+    (the pool's size), then report what is there."""
+    count = 0
+    for _ in range(20):
+        count = int(await admin.fetchval(_CONNECTIONS))
+        if count <= expected:
+            break
+        await asyncio.sleep(0.1)
+    return count
 
 
 def rss_mb() -> float:
@@ -200,7 +214,7 @@ async def soak(
                             "faults": sum(sum(s.faults.values()) for s in sim.stats.values()),
                             "throttled": sum(s.throttled for s in sim.stats.values()),
                             "seconds": round(time.perf_counter() - t0, 2),
-                            "connections": await admin.fetchval(_CONNECTIONS),
+                            "connections": await settled_connections(admin, pool.get_size()),
                             "pool": [pool.get_size(), pool.get_idle_size()],
                             "rss_mb": rss_mb(),
                         }

@@ -250,3 +250,28 @@ async def test_an_outage_longer_than_the_cycle_spills_every_batch_and_replay_sto
         assert await run_rows(conn, done.run_id) == rows
         again = await ScrapeRunsRepository(conn).get(run_id=done.run_id)
     assert again is not None and again.error == run.error and again.markets_stored == rows.markets
+
+
+async def test_a_pooled_connection_killed_while_idle_is_replaced_for_the_next_batch(
+    db_dsn: str, run_id: int
+) -> None:
+    pool = await create_pool(db_dsn, min_size=1, max_size=1)
+    admin = await asyncpg.connect(db_dsn)
+    try:
+        async with pool.acquire() as conn:
+            idle_pid = await conn.fetchval("SELECT pg_backend_pid()")
+        assert await admin.fetchval("SELECT pg_terminate_backend($1)", idle_pid)
+        async with asyncio.timeout(10):
+            while True:  # until its process has exited
+                if not await admin.fetchval("SELECT count(*) FROM pg_stat_activity WHERE pid = $1", idle_pid):
+                    break
+                await asyncio.sleep(0.01)
+        storer = RetryingStorer(pool, store_batch, policy=FAST)
+        batch = make_batch(4, events=5, markets_per_snapshot=10)
+        result = await storer.store(batch, run_id)
+        rows = await run_rows(admin, run_id)
+    finally:
+        await admin.close()
+        await pool.close()
+    assert result is not DEFERRED and storer.retries == 1  # the dead connection's try, then a new one
+    assert result.events_stored == rows.status_rows == 5 and result.markets_stored == rows.markets == 150
