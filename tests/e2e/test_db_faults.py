@@ -261,11 +261,6 @@ async def test_a_pooled_connection_killed_while_idle_is_replaced_for_the_next_ba
         async with pool.acquire() as conn:
             idle_pid = await conn.fetchval("SELECT pg_backend_pid()")
         assert await admin.fetchval("SELECT pg_terminate_backend($1)", idle_pid)
-        async with asyncio.timeout(10):
-            while True:  # until its process has exited
-                if not await admin.fetchval("SELECT count(*) FROM pg_stat_activity WHERE pid = $1", idle_pid):
-                    break
-                await asyncio.sleep(0.01)
         storer = RetryingStorer(pool, store_batch, policy=FAST)
         batch = make_batch(4, events=5, markets_per_snapshot=10)
         result = await storer.store(batch, run_id)
@@ -273,5 +268,7 @@ async def test_a_pooled_connection_killed_while_idle_is_replaced_for_the_next_ba
     finally:
         await admin.close()
         await pool.close()
-    assert result is not DEFERRED and storer.retries == 1  # the dead connection's try, then a new one
+    # at once, as the soak does: the pool may notice the dead connection itself (no retry), or hand it out
+    # and fail its BEGIN (InternalClientError or a closed connection: one retry on a new connection)
+    assert result is not DEFERRED and storer.retries <= 1
     assert result.events_stored == rows.status_rows == 5 and result.markets_stored == rows.markets == 150
