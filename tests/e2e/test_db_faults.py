@@ -13,12 +13,16 @@ from typing import Any
 
 import asyncpg
 import orjson
+import pytest
 from cycle_checks import check_order, run_rows
-from fault_kit import relay_to, run_cycle, simulator
+from fault_kit import relay_to, run_cycle, settings_for, simulator
 
+from oddsstore.cli.cycle import run_cycle as cli_cycle
+from oddsstore.coordinator import CoordinatorSettings
 from oddsstore.db import create_pool
-from oddsstore.models import RunStatus, ScrapeBatch, StoreResult
+from oddsstore.models import ALL_PLATFORMS, RunStatus, ScrapeBatch, StoreResult
 from oddsstore.progress import BatchComplete, CycleComplete, CycleFailed
+from oddsstore.replay import replay_spill_file
 from oddsstore.repositories import ScrapeRunsRepository
 from oddsstore.retrying_storer import DEFERRED, RetryingStorer, RetryPolicy
 from oddsstore.spill import SpilledBatch, read_batches
@@ -272,3 +276,66 @@ async def test_a_pooled_connection_killed_while_idle_is_replaced_for_the_next_ba
     # and fail its BEGIN (InternalClientError or a closed connection: one retry on a new connection)
     assert result is not DEFERRED and storer.retries <= 1
     assert result.events_stored == rows.status_rows == 5 and result.markets_stored == rows.markets == 150
+
+
+async def test_a_full_backlog_spills_its_oldest_batch_so_memory_stays_bounded(
+    db_dsn: str, pool: asyncpg.Pool[Any], run_id: int, tmp_path: Path
+) -> None:
+    batches = [
+        make_batch(7, events=4, markets_per_snapshot=5, first_index=100 * i, batch_index=i) for i in range(3)
+    ]
+    async with relay_to(db_dsn) as relay:
+        relayed = await create_pool(relay.dsn, min_size=1, max_size=2)
+        try:
+            await relay.cut()
+            policy = RetryPolicy(attempts=1, max_pending=1, backoff_base_s=0.05, flush_timeout_s=0.2)
+            storer = RetryingStorer(relayed, store_batch, spill_dir=tmp_path, policy=policy)
+            results = [await storer.store(b, run_id) for b in batches]
+            assert storer.unsaved == 1 and storer.spilled == 2  # batches 0 and 1 made room for 2
+            await storer.drain(None)
+            assert await storer.spill_remaining("the cycle ended") == 1
+        finally:
+            await relay.restore()
+            await relayed.close()
+    assert all(r is DEFERRED for r in results)
+    lines = [x for x in read_batches(tmp_path / f"run-{run_id}.jsonl") if isinstance(x, SpilledBatch)]
+    assert [x.batch.batch_index for x in lines] == [0, 1, 2]
+    assert [x.reason.split(" (")[0] for x in lines[:2]] == [
+        "backlog full while the database is unavailable"
+    ] * 2
+    assert lines[2].reason == "the cycle ended"
+    report = await replay_spill_file(pool, tmp_path / f"run-{run_id}.jsonl")
+    async with pool.acquire() as conn:
+        rows = await run_rows(conn, run_id)
+    assert report.batches == 3 and not report.errors
+    assert (
+        report.events_stored == rows.status_rows == 12 and report.markets_stored == rows.markets == 12 * 3 * 5
+    )
+
+
+async def test_the_cycle_command_says_where_unsaved_batches_went(
+    db_dsn: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    admin = await asyncpg.connect(db_dsn)
+    try:
+        tx = await _hold_status_table(admin)  # every store blocks and hits the statement timeout
+        async with simulator(20) as sim:
+            code = await cli_cycle(
+                db_dsn,
+                settings_for(sim),
+                ALL_PLATFORMS,
+                CoordinatorSettings(batch_size=10),
+                spill_dir=tmp_path,
+                statement_timeout_ms=200,
+                policy=RetryPolicy(attempts=1, backoff_base_s=0.05, flush_timeout_s=0.3),
+            )
+        await tx.rollback()
+        run = await admin.fetchrow("SELECT id, status, error FROM scrape_runs ORDER BY id DESC LIMIT 1")
+    finally:
+        await admin.close()
+    err = capsys.readouterr().err
+    assert run is not None
+    spill = tmp_path / f"run-{run['id']}.jsonl"
+    assert code == 1 and run["status"] == "failed" and "statement timeout" in run["error"]
+    assert f"2 batch(es) spilled to {spill}" in err and f"oddsstore replay {spill}" in err
+    assert "statement timeout" in err
