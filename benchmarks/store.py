@@ -112,12 +112,12 @@ async def run(
             await conn.execute(_TRUNCATE)
             return (await runs_repo.create(trigger="bench")).id
 
-        async def do_store(run_id: int) -> Any:
+        async def do_store(run_id: int) -> Any:  # the default: COPY of markets where the codec allows
             result = await store_batch(conn, batch, run_id)
             assert result.markets_stored == rows
 
-        async def do_store_copy(run_id: int) -> Any:
-            result = await store_batch(conn, batch, run_id, market_copy=True)
+        async def do_store_unnest(run_id: int) -> Any:  # the codec-independent fallback
+            result = await store_batch(conn, batch, run_id, market_copy=False)
             assert result.markets_stored == rows
 
         async def do_per_row(run_id: int) -> Any:
@@ -131,7 +131,7 @@ async def run(
 
         methods: dict[str, Callable[[int], Awaitable[Any]]] = {
             "store": do_store,
-            "store_copy": do_store_copy,
+            "store_unnest": do_store_unnest,
             "per_row": do_per_row,
             "orm": do_orm,
             "copy": do_copy,
@@ -160,9 +160,9 @@ async def run(
 
     med = {k: statistics.median(v) for k, v in times.items()}
     print(
-        f"store_batch(market_copy=True): {med['store_copy']:.2f} ms, "
-        f"speedup_vs_orm {med['orm'] / med['store_copy']:.2f}, "
-        f"ratio_to_copy {med['store_copy'] / med['copy']:.3f}",
+        f"store_batch(market_copy=False): {med['store_unnest']:.2f} ms, "
+        f"speedup_vs_orm {med['orm'] / med['store_unnest']:.2f}, "
+        f"ratio_to_copy {med['store_unnest'] / med['copy']:.3f}",
         flush=True,
     )
     return {

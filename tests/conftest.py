@@ -18,7 +18,7 @@ second) and dropped afterwards:
 - ``pool``: an oddsstore pool (``oddsstore.db.create_pool``) to it;
 - ``run_id``: the id of a fresh ``running`` scrape run in that database;
 - ``market_copy``: ``False`` then ``True``, to run a storage test through both market write paths
-  of ``store_batch`` (``unnest`` statements, the default, and ``COPY``).
+  of ``store_batch`` (``unnest`` statements, and ``COPY``, the default where the codec allows).
 
 Realistic batches come from ``oddsstore.testing.make_batch``.
 """
@@ -175,6 +175,6 @@ async def run_id(conn: asyncpg.Connection[Any]) -> int:
 
 @pytest.fixture(params=[False, True], ids=["unnest", "copy"])
 def market_copy(request: pytest.FixtureRequest) -> bool:
-    """Both market write paths of ``store_batch``: ``unnest`` statements (default) and ``COPY``."""
+    """Both market write paths of ``store_batch``: ``unnest`` statements and ``COPY`` (the default)."""
     value: bool = request.param
     return value

@@ -1,8 +1,8 @@
 """Odds snapshots and their markets, BetPawa and competitors.
 
-Two write paths: one statement per table pair (snapshots + markets through ``unnest``, the default),
-or the snapshots through ``unnest`` followed by ``COPY`` of the markets of the snapshots created
-(``store_batch(..., market_copy=True)``).
+Two write paths: the snapshots through ``unnest`` followed by ``COPY`` of the markets of the
+snapshots created (the default where the connection's jsonb codec takes JSON text as is), or one
+statement per table pair (snapshots + markets through ``unnest``), which works whatever the codec.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ _INSERT_ODDS = load_sql("snapshots/insert_odds_snapshots_with_markets")
 _INSERT_COMPETITOR = load_sql("snapshots/insert_competitor_snapshots_with_markets")
 _INSERT_ODDS_ONLY = load_sql("snapshots/insert_odds_snapshots")
 _INSERT_COMPETITOR_ONLY = load_sql("snapshots/insert_competitor_snapshots")
+_PROBE_JSONB_TEXT = load_sql("snapshots/probe_jsonb_text_codec")
 
 # Column order of the records given to the COPY methods.
 MARKET_COPY_COLUMNS = (
@@ -37,6 +38,11 @@ class SnapshotsRepository:
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+
+    async def jsonb_takes_text(self) -> bool:
+        """Whether the connection's jsonb codec sends a ``str`` as JSON text (so ``COPY`` may be used)."""
+        kind = await self._conn.fetchval(_PROBE_JSONB_TEXT, "[]")
+        return bool(kind == "array")
 
     async def _insert(
         self, query: str, run_id: int, snapshots: SnapshotColumns, markets: MarketColumns

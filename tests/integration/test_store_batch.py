@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, TypeAlias
 
 import asyncpg
 import orjson
 
 from oddsstore.models import ALL_PLATFORMS, Platform, ScrapeBatch, ScrapedEvent
-from oddsstore.repositories import OddsRepository, ScrapeStatusRepository
+from oddsstore.repositories import OddsRepository, ScrapeStatusRepository, SnapshotsRepository
 from oddsstore.storage import store_batch
 from oddsstore.testing import make_batch, make_event
 
@@ -271,3 +272,34 @@ async def test_a_retry_through_the_other_write_path_writes_nothing_twice(conn: C
     assert first.markets_stored == 3 * 3 * 4
     assert (second.snapshots_created, second.markets_stored, second.events_stored) == (0, 0, 0)
     assert await _counts(conn) == before
+
+
+async def test_default_path_keeps_outcomes_whatever_the_hosts_jsonb_codec(conn: Conn, run_id: int) -> None:
+    # A host codec that JSON-encodes every value would turn COPY's pre-encoded outcome text into a
+    # JSON string; the default path must notice and store real arrays all the same.
+    repo = SnapshotsRepository(conn)
+    assert await repo.jsonb_takes_text() is True  # asyncpg's default codec: COPY is used
+    await conn.set_type_codec(
+        "jsonb", schema="pg_catalog", encoder=json.dumps, decoder=json.loads, format="text"
+    )
+    assert await repo.jsonb_takes_text() is False
+
+    batch = make_batch(seed=11, events=2, markets_per_snapshot=5)
+    result = await store_batch(conn, batch, run_id)
+
+    assert result.markets_stored == 2 * 3 * 5
+    kinds = await conn.fetch(
+        "SELECT DISTINCT jsonb_typeof(outcomes) AS kind FROM market_odds"
+        " UNION SELECT DISTINCT jsonb_typeof(outcomes) FROM competitor_market_odds"
+    )
+    assert {r["kind"] for r in kinds} == {"array"}
+    first = batch.events[0].results[0].odds
+    assert first is not None
+    stored = await conn.fetchval(
+        "SELECT m.outcomes FROM market_odds m JOIN odds_snapshots s ON s.id = m.snapshot_id"
+        " JOIN events e ON e.id = s.event_id WHERE e.sportradar_id = $1 AND m.market_id = $2"
+        " ORDER BY m.id LIMIT 1",
+        first.sportradar_id,
+        first.markets[0].market_id,
+    )
+    assert [o["name"] for o in stored] == [o.name for o in first.markets[0].outcomes]
