@@ -11,6 +11,7 @@ import asyncio
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -65,6 +66,9 @@ class CoordinatorSettings:
     heartbeat_interval_s: float = attrs.field(default=5.0, validator=attrs.validators.gt(0))
     parse_in_thread: bool = False  # run parse_event in a worker thread (frees the loop, not the CPU)
     trigger: str = "manual"
+    # Where the default storer writes batches it could not store by the end of the cycle
+    # (``run-<id>.jsonl``, for ``oddsstore replay``); None: such batches are counted as lost.
+    spill_dir: Path | None = None
 
 
 class EventCoordinator:

@@ -58,6 +58,11 @@ _FINISH_PAUSE_S = 0.5
 _FINISH_TIMEOUT_S = 10.0
 
 
+def default_storer(coordinator: EventCoordinator, pool: asyncpg.Pool[Any]) -> RetryingStorer:
+    """The storer a cycle uses when the coordinator has none: retries, backlog, spill to settings' dir."""
+    return RetryingStorer(pool, coordinator.store_batch_results, spill_dir=coordinator.settings.spill_dir)
+
+
 class _Cycle:
     """The state of one cycle: its lock connection, run id, counters and how it ended."""
 
@@ -72,7 +77,7 @@ class _Cycle:
         self.started = time.perf_counter()
         self.stop_reason = "cancelled"
         self._db_lock = asyncio.Lock()
-        self.storer: BatchStorer = coordinator.storer or RetryingStorer(pool, coordinator.store_batch_results)
+        self.storer: BatchStorer = coordinator.storer or default_storer(coordinator, pool)
         self._conn: Any = None  # the lock connection (a pool proxy)
         self.status: RunStatus = RunStatus.FAILED  # how the run ended (set when it is finalized)
         self.error: str | None = None

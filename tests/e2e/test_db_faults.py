@@ -18,9 +18,10 @@ from cycle_checks import check_order, run_rows
 from fault_kit import relay_to, run_cycle, settings_for, simulator
 
 from oddsstore.cli.cycle import run_cycle as cli_cycle
-from oddsstore.coordinator import CoordinatorSettings
+from oddsstore.coordinator import CoordinatorSettings, EventCoordinator
+from oddsstore.cycle import default_storer
 from oddsstore.db import create_pool
-from oddsstore.models import ALL_PLATFORMS, RunStatus, ScrapeBatch, StoreResult
+from oddsstore.models import ALL_PLATFORMS, Platform, RunStatus, ScrapeBatch, StoreResult
 from oddsstore.progress import BatchComplete, CycleComplete, CycleFailed
 from oddsstore.replay import replay_spill_file
 from oddsstore.repositories import ScrapeRunsRepository
@@ -339,3 +340,15 @@ async def test_the_cycle_command_says_where_unsaved_batches_went(
     assert code == 1 and run["status"] == "failed" and "statement timeout" in run["error"]
     assert f"2 batch(es) spilled to {spill}" in err and f"oddsstore replay {spill}" in err
     assert "statement timeout" in err
+
+
+async def test_a_cycle_without_its_own_storer_spills_where_the_settings_say(
+    pool: asyncpg.Pool[Any], tmp_path: Path
+) -> None:
+    class _NoSite:
+        platform = Platform.BETPAWA
+
+    clients: Any = {Platform.BETPAWA: _NoSite()}
+    kept = default_storer(EventCoordinator(clients, CoordinatorSettings(spill_dir=tmp_path)), pool)
+    assert kept.spill_path(7) == tmp_path / "run-7.jsonl"
+    assert default_storer(EventCoordinator(clients), pool).spill_path(7) is None
