@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
@@ -13,30 +12,16 @@ import asyncpg
 import orjson
 from aiohttp import web
 from cycle_checks import check_order, run_rows
+from fault_kit import settings_for, simulator
 
-from oddsstore.clients import ClientSettings, open_clients
+from oddsstore.clients import open_clients
 from oddsstore.coordinator import CoordinatorSettings, EventCoordinator
 from oddsstore.models import Platform, RunStatus
 from oddsstore.progress import CycleComplete, ProgressEvent
 from oddsstore.reporting import format_report, load_report
 from oddsstore.repositories import ScrapeRunsRepository, ScrapeStatusRepository
 from oddsstore.service import create_app
-from oddsstore.simulator import BoardConfig, FaultConfig, Simulator, SimulatorConfig, run_simulator
-
-TIME_SCALE = 0.003
-
-
-def settings_for(sim: Simulator) -> ClientSettings:
-    return ClientSettings.for_base_urls(
-        sim.base_urls, backoff_base_s=0.01, backoff_max_s=0.05, total_timeout_s=5.0
-    ).with_site(Platform.BET9JA, min_interval_s=0.0)
-
-
-@contextlib.asynccontextmanager
-async def simulator(events: int, **config: Any) -> AsyncIterator[Simulator]:
-    board = BoardConfig(events=events, competitions=max(4, events // 10), seed=7)
-    async with run_simulator(SimulatorConfig(board=board, time_scale=TIME_SCALE, **config)) as sim:
-        yield sim
+from oddsstore.simulator import FaultConfig, Simulator
 
 
 async def cycle(sim: Simulator, pool: asyncpg.Pool[Any]) -> tuple[EventCoordinator, list[ProgressEvent]]:
