@@ -9,8 +9,8 @@ from typing import Any
 import asyncpg
 import orjson
 import pytest
-from fault_kit import settings_for, simulator
 from cycle_checks import run_rows
+from fault_kit import settings_for, simulator
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
