@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
+
+import attrs
 
 from oddsstore.clients import ClientSettings
 from oddsstore.coordinator import CoordinatorSettings
@@ -106,3 +109,26 @@ def coordinator_settings(args: argparse.Namespace) -> CoordinatorSettings:
         return CoordinatorSettings(batch_size=args.batch_size, trigger=args.trigger)
     except ValueError as exc:
         raise UsageError(f"--batch-size: {exc}") from None
+
+
+@attrs.frozen
+class CycleInputs:
+    """What ``cycle`` and ``serve`` read from their options before they start."""
+
+    dsn: str
+    settings: ClientSettings
+    platforms: tuple[Platform, ...]
+    options: CoordinatorSettings
+
+
+def cycle_inputs(args: argparse.Namespace, command: str) -> CycleInputs | None:
+    """The DSN, client and coordinator settings; on a problem, say it on stderr and return None."""
+    dsn = resolve_dsn(args)
+    if not dsn:
+        print(f"oddsstore {command}: no DSN: pass --dsn or set {DSN_ENV}", file=sys.stderr)
+        return None
+    try:
+        return CycleInputs(dsn, client_settings(args), selected_platforms(args), coordinator_settings(args))
+    except UsageError as exc:
+        print(f"oddsstore {command}: {exc}", file=sys.stderr)
+        return None

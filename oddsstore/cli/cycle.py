@@ -20,15 +20,7 @@ from typing import Any
 
 from loguru import logger
 
-from oddsstore.cli._options import (
-    UsageError,
-    add_cycle_options,
-    add_dsn,
-    client_settings,
-    coordinator_settings,
-    resolve_dsn,
-    selected_platforms,
-)
+from oddsstore.cli._options import add_cycle_options, add_dsn, cycle_inputs
 from oddsstore.cli._tuning import tune_gc
 from oddsstore.clients import ClientSettings, open_clients
 from oddsstore.coordinator import CoordinatorSettings, EventCoordinator
@@ -177,17 +169,10 @@ def report_unsaved(storer: RetryingStorer) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    dsn = resolve_dsn(args)
-    if not dsn:
-        print("oddsstore cycle: no DSN: pass --dsn or set ODDSSTORE_DSN", file=sys.stderr)
+    inputs = cycle_inputs(args, "cycle")
+    if inputs is None:
         return 2
-    try:
-        settings = client_settings(args)
-        platforms = selected_platforms(args)
-        options = coordinator_settings(args)
-    except UsageError as exc:
-        print(f"oddsstore cycle: {exc}", file=sys.stderr)
-        return 2
+    dsn, settings, platforms, options = inputs.dsn, inputs.settings, inputs.platforms, inputs.options
     tune_gc()
     logger.info("cycle on {} for {}", mask_dsn(dsn), ", ".join(p.value for p in platforms))
     try:

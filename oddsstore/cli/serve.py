@@ -10,15 +10,7 @@ from typing import Any
 from aiohttp import web
 from loguru import logger
 
-from oddsstore.cli._options import (
-    UsageError,
-    add_cycle_options,
-    add_dsn,
-    client_settings,
-    coordinator_settings,
-    resolve_dsn,
-    selected_platforms,
-)
+from oddsstore.cli._options import add_cycle_options, add_dsn, cycle_inputs
 from oddsstore.cli._tuning import tune_gc
 from oddsstore.clients import ClientSettings
 from oddsstore.coordinator import CoordinatorSettings
@@ -59,20 +51,14 @@ async def serve(
 
 
 def run(args: argparse.Namespace) -> int:
-    dsn = resolve_dsn(args)
-    if not dsn:
-        print("oddsstore serve: no DSN: pass --dsn or set ODDSSTORE_DSN", file=sys.stderr)
-        return 2
-    try:
-        settings = client_settings(args)
-        platforms = selected_platforms(args)
-        options = coordinator_settings(args)
-    except UsageError as exc:
-        print(f"oddsstore serve: {exc}", file=sys.stderr)
+    inputs = cycle_inputs(args, "serve")
+    if inputs is None:
         return 2
     tune_gc()
     try:
-        asyncio.run(serve(dsn, settings, platforms, options, args.host, args.port))
+        asyncio.run(
+            serve(inputs.dsn, inputs.settings, inputs.platforms, inputs.options, args.host, args.port)
+        )
     except ConnectionError as exc:
         print(f"oddsstore serve: {exc}", file=sys.stderr)
         return 1
