@@ -29,9 +29,10 @@ from oddsstore.models import (
     ScrapedEvent,
     SiteResult,
     StoreResult,
+    utcnow,
 )
 from oddsstore.parsing import ParseError, parse_event
-from oddsstore.progress import EventScraped, EventScraping, ProgressEvent, SiteDiscovery, utcnow
+from oddsstore.progress import EventScraped, EventScraping, ProgressEvent, SiteDiscovery
 from oddsstore.queueing import MergeResult, cut_batches, merge_discoveries, prioritise
 from oddsstore.storage import store_batch
 from oddsstore.store_worker import BatchStorer

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import attrs
 
@@ -24,6 +24,11 @@ class Platform(enum.StrEnum):
 
 
 ALL_PLATFORMS: tuple[Platform, ...] = (Platform.BETPAWA, Platform.SPORTYBET, Platform.BET9JA)
+
+
+def utcnow() -> datetime:
+    """The current time as an aware UTC datetime (the only kind of datetime oddsstore uses)."""
+    return datetime.now(UTC)
 
 
 def _aware_utc(_instance: object, attribute: attrs.Attribute[datetime], value: datetime) -> None:

@@ -16,15 +16,13 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, ClassVar
 
 import attrs
 import orjson
 
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+from oddsstore.models import utcnow
 
 
 def json_ready(value: Any) -> Any:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import random
-import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -342,10 +341,3 @@ def _describe(exc: BaseException) -> str:
     text = str(exc)
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)
-
-
-def monotonic_ms(start: float) -> int:
-    return int((time.monotonic() - start) * 1000)

@@ -8,9 +8,9 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeVar
 
-from oddsstore.clients.base import Discovery, now_utc
+from oddsstore.clients.base import Discovery
 from oddsstore.clients.errors import PermanentSiteError, SiteError
-from oddsstore.models import DiscoveredEvent, Platform
+from oddsstore.models import DiscoveredEvent, Platform, utcnow
 from oddsstore.parsing import DiscoveryPage, ParseError, TreeEntry
 
 T = TypeVar("T")
@@ -33,7 +33,7 @@ class DiscoveryRun:
         self.errors: list[SiteError] = []
         self._events: dict[str, DiscoveredEvent] = {}
         self._started = time.monotonic()
-        self._now = now_utc()
+        self._now = utcnow()
         self.missing_sportradar: list[str] = []
 
     def take_tree(self, entries: Iterable[TreeEntry]) -> list[TreeEntry]:
