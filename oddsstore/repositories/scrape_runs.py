@@ -16,6 +16,7 @@ _HEARTBEAT = load_sql("scrape_runs/update_heartbeat")
 _DISCOVERY = load_sql("scrape_runs/update_discovery")
 _ADD_COUNTERS = load_sql("scrape_runs/add_batch_counters")
 _FINISH = load_sql("scrape_runs/finish_scrape_run")
+_FAIL_ABANDONED = load_sql("scrape_runs/fail_abandoned_runs")
 _TRY_LOCK = load_sql("scrape_runs/try_cycle_lock")
 _RELEASE_LOCK = load_sql("scrape_runs/release_cycle_lock")
 
@@ -109,6 +110,14 @@ class ScrapeRunsRepository:
         if record is None:
             raise LookupError(f"no scrape run {run_id}")
         return _run(record)
+
+    async def fail_abandoned_runs(self, *, except_run_id: int, reason: str) -> int:
+        """Finish as ``failed`` (with ``reason``) every ``running`` run but ``except_run_id``; how many.
+
+        Only safe while holding the cycle lock: then no other cycle is alive to finish its own run.
+        """
+        status = await self._conn.execute(_FAIL_ABANDONED, except_run_id, reason)
+        return int(status.rsplit(" ", 1)[-1])
 
     async def try_cycle_lock(self) -> bool:
         """Take the cycle lock for this connection's session without waiting; ``False`` if held elsewhere."""

@@ -59,6 +59,30 @@ async def test_finish_refuses_running_and_unknown_runs(conn: Conn) -> None:
         await runs.finish(run_id=run.id + 99, status=RunStatus.FAILED)
 
 
+async def test_fail_abandoned_runs_closes_every_other_running_run_only(conn: Conn) -> None:
+    runs = ScrapeRunsRepository(conn)
+    stale_a = await runs.create(trigger="scheduler")
+    stale_b = await runs.create(trigger="api")
+    finished = await runs.create(trigger="cli")
+    await runs.finish(run_id=finished.id, status=RunStatus.COMPLETED)
+    mine = await runs.create(trigger="scheduler")
+
+    closed = await runs.fail_abandoned_runs(except_run_id=mine.id, reason="abandoned: its cycle died")
+
+    assert closed == 2
+    for stale in (stale_a, stale_b):
+        row = await runs.get(run_id=stale.id)
+        assert row is not None
+        assert row.status is RunStatus.FAILED
+        assert row.error == "abandoned: its cycle died"
+        assert row.finished_at is not None and row.finished_at >= stale.started_at
+    kept = await runs.get(run_id=finished.id)
+    assert kept is not None and kept.status is RunStatus.COMPLETED and kept.error is None
+    current = await runs.get(run_id=mine.id)
+    assert current is not None and current.status is RunStatus.RUNNING and current.finished_at is None
+    assert await runs.fail_abandoned_runs(except_run_id=mine.id, reason="again") == 0
+
+
 async def test_cycle_lock_is_exclusive_across_sessions(db_dsn: str) -> None:
     first = await asyncpg.connect(db_dsn)
     second = await asyncpg.connect(db_dsn)
