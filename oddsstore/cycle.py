@@ -83,6 +83,8 @@ class _Cycle:
         self.error: str | None = None
         self.run_finalized = False
         self.unsaved = 0  # batches the storer could not store (spilled or lost)
+        # a storer may serve several cycles: only what it spilled or lost during this one counts
+        self._spilled_before = _spilled_or_lost(self.storer)
 
     def emit(self, event: ProgressEvent) -> None:
         self.out.put_nowait(event)
@@ -201,17 +203,18 @@ class _Cycle:
                     else "no event scraped on any site"
                 )
         unsaved = int(getattr(storer, "unsaved", 0) or 0)
-        if unsaved and self.run_id is not None:
+        not_stored = unsaved + _spilled_or_lost(storer) - self._spilled_before
+        if not_stored and self.run_id is not None:
             status = RunStatus.FAILED
             where = storer.spill_path(self.run_id)  # type: ignore[attr-defined]
-            note = f"{unsaved} batch(es) not stored (database unavailable: {storer.last_error})"  # type: ignore[attr-defined]
+            note = f"{not_stored} batch(es) not stored (database unavailable: {storer.last_error})"  # type: ignore[attr-defined]
             note += (
                 f"; spilled to {where}: store them with `oddsstore replay`"
                 if where
                 else "; LOST: no spill file"
             )
             error = note if error is None else f"{error}; {note}"
-            self.unsaved = unsaved
+            self.unsaved = not_stored
         self.status, self.error = status, error
         self.run_finalized = await self.finish(status, error)
         if unsaved:
@@ -363,6 +366,11 @@ class _Cycle:
             totals=self.totals,
             after_batch=self.after_batch,
         )
+
+
+def _spilled_or_lost(storer: BatchStorer) -> int:
+    """Batches a (retrying) storer has written to a spill file or lost, mid-cycle or at its end."""
+    return int(getattr(storer, "spilled", 0) or 0) + int(getattr(storer, "lost", 0) or 0)
 
 
 def _as_conn(conn: Any) -> asyncpg.Connection[Any]:

@@ -1,0 +1,64 @@
+"""How a cycle accounts for what its storer did: batches spilled mid-cycle, a dead backlog flusher, replies
+lost after a commit. Real PostgreSQL; the faults are raised by the store function the storer calls."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+from fault_kit import run_cycle, simulator
+
+from oddsstore.models import RunStatus, ScrapeBatch, StoreResult
+from oddsstore.progress import CycleFailed
+from oddsstore.repositories import ScrapeRunsRepository
+from oddsstore.retrying_storer import RetryingStorer, RetryPolicy
+from oddsstore.spill import SpilledBatch, read_batches
+from oddsstore.storage import store_batch
+
+ONE_SLOT = RetryPolicy(attempts=1, max_pending=1, backoff_base_s=0.02, backoff_max_s=0.05, flush_timeout_s=20)
+
+
+async def test_a_batch_spilled_mid_cycle_fails_the_run_even_when_the_database_comes_back(
+    pool: asyncpg.Pool[Any], tmp_path: Path
+) -> None:
+    storer: RetryingStorer | None = None
+
+    async def store(conn: Any, batch: ScrapeBatch, run_id: int) -> StoreResult:
+        assert storer is not None
+        if storer.spilled == 0:  # "down" until the full backlog has spilled a batch
+            raise ConnectionRefusedError("the database is down")
+        return await store_batch(conn, batch, run_id)
+
+    storer = RetryingStorer(pool, store, spill_dir=tmp_path, policy=ONE_SLOT)
+    async with simulator(40) as sim:
+        _, events = await asyncio.wait_for(run_cycle(sim, pool, storer=storer), 60)
+    done = events[-1]
+    assert storer.spilled >= 1 and storer.stored_late >= 1 and storer.unsaved == 0
+    assert isinstance(done, CycleFailed), done
+    spill = tmp_path / f"run-{done.run_id}.jsonl"
+    assert f"{storer.spilled} batch(es) not stored" in done.error and f"spilled to {spill}" in done.error
+    lines = [x for x in read_batches(spill) if isinstance(x, SpilledBatch)]
+    assert len(lines) == storer.spilled
+    async with pool.acquire() as conn:
+        run = await ScrapeRunsRepository(conn).get(run_id=done.run_id)
+    assert run is not None and run.status is RunStatus.FAILED and run.error == done.error
+
+
+async def test_a_batch_lost_mid_cycle_without_a_spill_dir_fails_the_run(pool: asyncpg.Pool[Any]) -> None:
+    storer: RetryingStorer | None = None
+
+    async def store(conn: Any, batch: ScrapeBatch, run_id: int) -> StoreResult:
+        assert storer is not None
+        if storer.lost == 0:
+            raise ConnectionRefusedError("the database is down")
+        return await store_batch(conn, batch, run_id)
+
+    storer = RetryingStorer(pool, store, policy=ONE_SLOT)
+    async with simulator(40) as sim:
+        _, events = await asyncio.wait_for(run_cycle(sim, pool, storer=storer), 60)
+    done = events[-1]
+    assert storer.lost >= 1 and storer.unsaved == 0
+    assert isinstance(done, CycleFailed), done
+    assert "LOST: no spill file" in done.error
