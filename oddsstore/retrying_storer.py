@@ -15,7 +15,9 @@
   (``<spill_dir>/run-<id>.jsonl``: JSON lines, one batch per line with its run id and the reason), for
   ``oddsstore replay``.
 
-Any other error (a bug, a constraint violation) is raised: it ends the cycle, it is not retried.
+Any other error (a bug, a constraint violation) is raised: it ends the cycle, it is not retried. One
+raised while the backlog is retried stops the background task for good and is raised by the next
+:meth:`RetryingStorer.store` or :meth:`RetryingStorer.drain` (the backlog is then left to spill).
 """
 
 from __future__ import annotations
@@ -98,6 +100,8 @@ class RetryingStorer:
         self.lost = 0  # batches neither stored nor spilled (no spill_dir, or the write failed)
         self.spill_files: set[Path] = set()
         self.spill_reason: str | None = None  # the reason written with the last spilled batch
+        #: the non-retryable error that stopped the backlog flusher; raised by every later store()/drain()
+        self.failure: Exception | None = None
 
     # --- the hand-off -------------------------------------------------------------------------------
 
@@ -110,7 +114,12 @@ class RetryingStorer:
         """Batches waiting in the backlog (including one being retried)."""
         return len(self._pending) + (self._in_flight is not None)
 
+    def _raise_failure(self) -> None:
+        if self.failure is not None:
+            raise self.failure
+
     async def store(self, batch: ScrapeBatch, scrape_run_id: int) -> StoreResult:
+        self._raise_failure()
         if not self.unsaved:
             result = await self._try(batch, scrape_run_id, self.policy.attempts)
             if result is not None:
@@ -152,13 +161,20 @@ class RetryingStorer:
                 oldest, oldest_run, f"backlog full while the database is unavailable ({self.last_error})"
             )
         self._pending.append((batch, run_id))
-        if self._flusher is None or self._flusher.done():
+        if self.failure is None and (self._flusher is None or self._flusher.done()):
             self._flusher = asyncio.create_task(self._flush())
 
     def _backoff(self, failures: int) -> float:
         return float(min(self.policy.backoff_max_s, self.policy.backoff_base_s * 2 ** max(0, failures - 1)))
 
     async def _flush(self) -> None:
+        try:
+            await self._flush_backlog()
+        except Exception as exc:  # not retryable: kept for the next store()/drain(); no new flusher
+            self.failure = exc
+            logger.opt(exception=exc).error("the storage backlog stopped: {}", describe(exc))
+
+    async def _flush_backlog(self) -> None:
         failures = 0
         while self._pending:
             item = self._in_flight = self._pending.popleft()
@@ -182,9 +198,12 @@ class RetryingStorer:
                 await self._on_late(item[0], stored)
 
     async def drain(self, error: str | None) -> None:
-        """Give the backlog ``flush_timeout_s`` to empty (none after an error), then stop retrying."""
+        """Give the backlog ``flush_timeout_s`` to empty (none after an error), then stop retrying.
+
+        Raises the error that stopped the flusher, if one did (the backlog is then left to spill)."""
         flusher = self._flusher
         if flusher is None:
+            self._raise_failure()
             return
         if error is None and not flusher.done():
             with contextlib.suppress(TimeoutError):
@@ -194,6 +213,7 @@ class RetryingStorer:
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.gather(flusher, return_exceptions=True)
         self._flusher = None
+        self._raise_failure()
 
     # --- spilling -----------------------------------------------------------------------------------
 

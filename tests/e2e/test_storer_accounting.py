@@ -8,14 +8,17 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import pytest
+from cycle_checks import run_rows
 from fault_kit import run_cycle, simulator
 
 from oddsstore.models import RunStatus, ScrapeBatch, StoreResult
 from oddsstore.progress import CycleFailed
 from oddsstore.repositories import ScrapeRunsRepository
-from oddsstore.retrying_storer import RetryingStorer, RetryPolicy
+from oddsstore.retrying_storer import DEFERRED, RetryingStorer, RetryPolicy
 from oddsstore.spill import SpilledBatch, read_batches
 from oddsstore.storage import store_batch
+from oddsstore.testing import make_batch
 
 ONE_SLOT = RetryPolicy(attempts=1, max_pending=1, backoff_base_s=0.02, backoff_max_s=0.05, flush_timeout_s=20)
 
@@ -62,3 +65,35 @@ async def test_a_batch_lost_mid_cycle_without_a_spill_dir_fails_the_run(pool: as
     assert storer.lost >= 1 and storer.unsaved == 0
     assert isinstance(done, CycleFailed), done
     assert "LOST: no spill file" in done.error
+
+
+async def test_a_non_retryable_error_in_the_backlog_is_raised_by_the_next_store_and_drain(
+    pool: asyncpg.Pool[Any], run_id: int
+) -> None:
+    calls: list[int] = []
+
+    async def store(conn: Any, batch: ScrapeBatch, scrape_run_id: int) -> StoreResult:
+        calls.append(batch.batch_index)
+        if len(calls) == 1:
+            raise ConnectionRefusedError("the database is down")
+        if len(calls) == 2:
+            raise ValueError("a bug in the store function")
+        return await store_batch(conn, batch, scrape_run_id)
+
+    storer = RetryingStorer(pool, store, policy=ONE_SLOT)
+    first = make_batch(3, events=2, markets_per_snapshot=2, batch_index=0)
+    assert await storer.store(first, run_id) is DEFERRED
+    for _ in range(1000):  # the flusher retries batch 0 and hits the bug
+        if storer.failure is not None:
+            break
+        await asyncio.sleep(0.01)
+    second = make_batch(3, events=2, markets_per_snapshot=2, first_index=100, batch_index=1)
+    with pytest.raises(ValueError, match="a bug"):
+        await storer.store(second, run_id)
+    await asyncio.sleep(0.2)  # a restarted flusher would store batch 0 now
+    assert calls == [0, 0] and storer.unsaved == 1 and storer.stored_late == 0
+    with pytest.raises(ValueError, match="a bug"):
+        await storer.drain(None)
+    assert await storer.spill_remaining("the storer failed") == 1
+    async with pool.acquire() as conn:
+        assert (await run_rows(conn, run_id)).status_rows == 0
