@@ -36,6 +36,14 @@ from oddsstore.repositories import ScrapeRunsRepository
 SERVICE_KEY = web.AppKey("oddsstore_cycle_service", object)
 
 
+class CycleAlreadyRunning(RuntimeError):
+    """This service already runs a cycle (its run id is ``run_id``)."""
+
+    def __init__(self, run_id: int) -> None:
+        super().__init__(f"a cycle is already running (run {run_id})")
+        self.run_id = run_id
+
+
 class RunStream:
     """Every progress event of one run, kept so a late reader gets them all, then live ones."""
 
@@ -89,6 +97,7 @@ class CycleService:
         self.keep_runs = keep_runs
         self.streams: OrderedDict[int, RunStream] = OrderedDict()
         self.current: tuple[int, asyncio.Task[None]] | None = None
+        self._starting = asyncio.Lock()  # check-and-reserve of ``current`` spans an await
 
     def add_routes(self, app: web.Application, prefix: str = "") -> None:
         app.router.add_post(f"{prefix}/cycles", self.post_cycle)
@@ -99,7 +108,16 @@ class CycleService:
     # --- running cycles -----------------------------------------------------------------------------
 
     async def start_cycle(self) -> int:
-        """Create a run row and start its cycle in the background; returns the run id."""
+        """Create a run row and start its cycle in the background; returns the run id.
+
+        Raises :class:`CycleAlreadyRunning` while this service runs one.
+        """
+        async with self._starting:
+            if self.current is not None:
+                raise CycleAlreadyRunning(self.current[0])
+            return await self._start_cycle()
+
+    async def _start_cycle(self) -> int:
         async with self.pool.acquire() as conn:
             run = await ScrapeRunsRepository(conn).create(trigger=self.coordinator_settings.trigger)
         stream = RunStream()
@@ -137,10 +155,10 @@ class CycleService:
     # --- handlers -----------------------------------------------------------------------------------
 
     async def post_cycle(self, request: web.Request) -> web.Response:
-        if self.current is not None:
-            run_id = self.current[0]
-            return _json({"error": "a cycle is already running", "run_id": run_id}, status=409)
-        run_id = await self.start_cycle()
+        try:
+            run_id = await self.start_cycle()
+        except CycleAlreadyRunning as busy:
+            return _json({"error": "a cycle is already running", "run_id": busy.run_id}, status=409)
         return _json(
             {"run_id": run_id, "events_url": f"/cycles/{run_id}/events", "run_url": f"/runs/{run_id}"},
             status=202,
