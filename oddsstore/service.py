@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator
 from typing import Any
@@ -28,12 +29,15 @@ from loguru import logger
 
 from oddsstore.clients import ClientSettings, open_clients
 from oddsstore.coordinator import CoordinatorSettings, EventCoordinator
-from oddsstore.models import ALL_PLATFORMS, Platform
-from oddsstore.progress import TERMINAL_TYPES, ProgressEvent
+from oddsstore.models import ALL_PLATFORMS, Platform, RunStatus
+from oddsstore.progress import TERMINAL_TYPES, CycleFailed, ProgressEvent
 from oddsstore.reporting import load_report
 from oddsstore.repositories import ScrapeRunsRepository
 
 SERVICE_KEY = web.AppKey("oddsstore_cycle_service", object)
+
+# How long the service waits for the database when it closes a run its cycle left open.
+_CLOSE_TIMEOUT_S = 10.0
 
 
 class CycleAlreadyRunning(RuntimeError):
@@ -64,6 +68,11 @@ class RunStream:
     async def _wait_past(self, seen: int) -> None:
         async with self._changed:
             await self._changed.wait_for(lambda: self.done or len(self.events) > seen)
+
+    @property
+    def ended(self) -> bool:
+        """Whether a terminal event was published."""
+        return any(event.type in TERMINAL_TYPES for event in self.events)
 
     async def follow(self) -> AsyncIterator[ProgressEvent]:
         seen = 0
@@ -132,25 +141,69 @@ class CycleService:
         return run.id
 
     async def _run(self, run_id: int, stream: RunStream) -> None:
+        started = time.monotonic()
+        reason = "cancelled before the cycle finished"
         try:
             async with open_clients(self.client_settings, self.session, platforms=self.platforms) as clients:
                 coordinator = EventCoordinator(clients, self.coordinator_settings)
                 async with contextlib.aclosing(coordinator.run_full_cycle(self.pool, run_id)) as progress:
                     async for event in progress:
                         await stream.publish(event)
+            reason = "the cycle ended without a final event"
         except Exception as exc:
             logger.opt(exception=exc).error("cycle {} crashed", run_id)
+            reason = f"cycle crashed: {type(exc).__name__}: {exc}"
+        finally:
+            closing = asyncio.ensure_future(self._close_run(run_id, stream, reason, started))
+            try:
+                await asyncio.shield(closing)
+            except asyncio.CancelledError:
+                await closing
+                raise
+
+    async def _close_run(self, run_id: int, stream: RunStream, reason: str, started: float) -> None:
+        """Give a run that has no terminal event one: fail its row if still ``running``, publish
+        ``CYCLE_FAILED``, end the stream and free the service for the next cycle. Idempotent."""
+        try:
+            if not stream.ended:
+                await stream.publish(await self._fail_run(run_id, reason, started))
         finally:
             await stream.publish(None)
             if self.current is not None and self.current[0] == run_id:
                 self.current = None
 
+    async def _fail_run(self, run_id: int, reason: str, started: float) -> CycleFailed:
+        run = None
+        try:
+            async with asyncio.timeout(_CLOSE_TIMEOUT_S), self.pool.acquire() as conn:
+                runs = ScrapeRunsRepository(conn)
+                run = await runs.get(run_id=run_id)
+                if run is not None and run.status is RunStatus.RUNNING:
+                    run = await runs.finish(run_id=run_id, status=RunStatus.FAILED, error=reason)
+        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            logger.error("run {} could not be marked failed ({}): it stays 'running'", run_id, exc)
+        if run is not None and run.error:
+            reason = run.error
+        return CycleFailed(
+            run_id=run_id,
+            error=reason,
+            events_total=run.events_total if run else 0,
+            events_scraped=run.events_scraped if run else 0,
+            events_failed=run.events_failed if run else 0,
+            snapshots=run.snapshots_created if run else 0,
+            markets=run.markets_stored if run else 0,
+            total_ms=int((time.monotonic() - started) * 1000),
+        )
+
     async def _on_shutdown(self, _app: web.Application) -> None:
         if self.current is not None:
-            _, task = self.current
+            run_id, task = self.current
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+            stream = self.streams.get(run_id)
+            if stream is not None:  # a task cancelled before it ran never reached its ``finally``
+                await self._close_run(run_id, stream, "cancelled before the cycle started", time.monotonic())
 
     # --- handlers -----------------------------------------------------------------------------------
 
