@@ -113,3 +113,22 @@ async def test_shutting_down_right_after_a_start_fails_the_run_with_a_terminal_e
     assert run is not None and run.status is RunStatus.FAILED
     assert run.error and "cancel" in run.error
     assert service.current is None
+
+
+async def test_a_cycle_task_cancelled_before_it_ever_ran_still_fails_its_run(pool: asyncpg.Pool[Any]) -> None:
+    async with simulator(5) as sim:
+        app = create_app(pool, settings_for(sim))
+        service = cast(CycleService, app[SERVICE_KEY])
+        runner = web.AppRunner(app)
+        await runner.setup()
+        try:
+            run_id = await service.start_cycle()
+            await app.shutdown()  # no await before the cancel: the task's body never starts
+        finally:
+            await runner.cleanup()
+    stream = service.streams[run_id]
+    assert stream.done and [e.type for e in stream.events] == ["CYCLE_FAILED"]
+    run = await run_row(pool, run_id)
+    assert run is not None and run.status is RunStatus.FAILED
+    assert run.error == "cancelled before the cycle started"
+    assert service.current is None
