@@ -38,7 +38,7 @@ from oddsstore.progress import (
     QueueBuilt,
 )
 from oddsstore.queueing import count_by_coverage, count_by_urgency
-from oddsstore.repositories.scrape_runs import ScrapeRunsRepository
+from oddsstore.repositories.scrape_runs import RunCounters, ScrapeRunsRepository
 from oddsstore.retrying_storer import RetryingStorer
 from oddsstore.store_worker import BatchStorer
 
@@ -82,6 +82,7 @@ class _Cycle:
         self.status: RunStatus = RunStatus.FAILED  # how the run ended (set when it is finalized)
         self.error: str | None = None
         self.run_finalized = False
+        self.counted: RunCounters | None = None  # the run row's counters recomputed from its rows
         self.unsaved = 0  # batches the storer could not store (spilled or lost)
         # a storer may serve several cycles: only what it spilled or lost during this one counts
         self._spilled_before = _spilled_or_lost(self.storer)
@@ -158,6 +159,7 @@ class _Cycle:
             async with self._runs() as runs:
                 await runs.finish(run_id=self.run_id, status=status, error=error, **counters)
                 await runs.release_cycle_lock()
+                await self._recount(self._conn)
             return True
         except _DB_ERRORS as exc:
             logger.warning("finishing run {} on its own connection failed ({}); retrying", self.run_id, exc)
@@ -167,6 +169,7 @@ class _Cycle:
                     await ScrapeRunsRepository(_as_conn(conn)).finish(
                         run_id=self.run_id, status=status, error=error, **counters
                     )
+                    await self._recount(conn)
                 return True
             except _DB_ERRORS as exc:
                 logger.warning(
@@ -176,6 +179,18 @@ class _Cycle:
                 await asyncio.sleep(_FINISH_PAUSE_S * attempt)
         logger.error("run {} could not be finalized: the database is unavailable", self.run_id)
         return False
+
+    async def _recount(self, conn: Any) -> None:
+        """Set the finished run's counters from its rows (a retry after a commit whose reply was lost
+        stores nothing and reports zeros). Best effort: the run's end is already written."""
+        assert self.run_id is not None
+        try:
+            async with asyncio.timeout(_FINISH_TIMEOUT_S):
+                self.counted = await ScrapeRunsRepository(_as_conn(conn)).recompute_counters(
+                    run_id=self.run_id, reason=self.error or "failed"
+                )
+        except _DB_ERRORS as exc:
+            logger.warning("counters of run {} not recomputed from its rows: {}", self.run_id, exc)
 
     async def _drain_then_finish(self, status: RunStatus | None, error: str | None) -> None:
         """Let a storer that holds batches back store or spill them, then close the run.
@@ -276,6 +291,8 @@ class _Cycle:
         status = self.status
         run_id = self.run_id if self.run_id is not None else 0
         t = self.totals
+        if self.counted is not None:  # what the rows say: a retry after a lost commit reply counts zeros
+            t.snapshots, t.markets = self.counted.snapshots_created, self.counted.markets_stored
         if crashed:
             self.emit(
                 CycleFailed(

@@ -17,21 +17,10 @@ import asyncpg
 import attrs
 from loguru import logger
 
-from oddsstore.db import load_sql
+from oddsstore.repositories.scrape_runs import RunCounters, ScrapeRunsRepository
 from oddsstore.retrying_storer import RETRYABLE, describe
 from oddsstore.spill import SpillLineError, read_batches
 from oddsstore.storage import store_batch
-
-_RECOMPUTE = load_sql("scrape_runs/recompute_counters")
-
-
-@attrs.define(slots=True)
-class RunCounters:
-    status: str
-    events_scraped: int
-    events_failed: int
-    snapshots_created: int
-    markets_stored: int
 
 
 @attrs.define(slots=True)
@@ -83,10 +72,11 @@ async def replay_spill_file(pool: asyncpg.Pool[Any], path: Path) -> ReplayReport
             report.markets_stored += result.markets_stored
             break
     async with pool.acquire() as conn:
+        runs = ScrapeRunsRepository(conn)
         for run_id, reason in reasons.items():
-            row = await conn.fetchrow(_RECOMPUTE, run_id, f"{reason}; finalized by replay"[:2000])
-            if row is not None:
-                report.runs[run_id] = RunCounters(**dict(row))
+            counters = await runs.recompute_counters(run_id=run_id, reason=f"{reason}; finalized by replay")
+            if counters is not None:
+                report.runs[run_id] = counters
     logger.info(
         "replayed {}: {} batches, {} new status rows, {} snapshots, {} markets, {} bad lines",
         path.name,

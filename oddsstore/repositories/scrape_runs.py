@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import asyncpg
+import attrs
 import orjson
 
 from oddsstore.db import Connection, load_sql
@@ -16,12 +17,24 @@ _HEARTBEAT = load_sql("scrape_runs/update_heartbeat")
 _DISCOVERY = load_sql("scrape_runs/update_discovery")
 _ADD_COUNTERS = load_sql("scrape_runs/add_batch_counters")
 _FINISH = load_sql("scrape_runs/finish_scrape_run")
+_RECOMPUTE = load_sql("scrape_runs/recompute_counters")
 _FAIL_ABANDONED = load_sql("scrape_runs/fail_abandoned_runs")
 _TRY_LOCK = load_sql("scrape_runs/try_cycle_lock")
 _RELEASE_LOCK = load_sql("scrape_runs/release_cycle_lock")
 
 # Key of the session-level advisory lock held by a running cycle (any fixed bigint; "odds" in ASCII).
 CYCLE_LOCK_KEY = 0x6F646473
+
+
+@attrs.frozen(slots=True)
+class RunCounters:
+    """A run's counters as its rows say (``recompute_counters``), and its status after that."""
+
+    status: str
+    events_scraped: int
+    events_failed: int
+    snapshots_created: int
+    markets_stored: int
 
 
 def _run(r: asyncpg.Record) -> ScrapeRun:
@@ -118,6 +131,12 @@ class ScrapeRunsRepository:
         """
         status = await self._conn.execute(_FAIL_ABANDONED, except_run_id, reason)
         return int(status.rsplit(" ", 1)[-1])
+
+    async def recompute_counters(self, *, run_id: int, reason: str) -> RunCounters | None:
+        """Set the run's counters from its rows (status and snapshot rows, market rows); a run still
+        ``running`` is closed as ``failed`` with ``reason``. ``None`` if there is no such run."""
+        record = await self._conn.fetchrow(_RECOMPUTE, run_id, reason[:2000])
+        return None if record is None else RunCounters(**dict(record))
 
     async def try_cycle_lock(self) -> bool:
         """Take the cycle lock for this connection's session without waiting; ``False`` if held elsewhere."""

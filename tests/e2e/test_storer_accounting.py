@@ -13,7 +13,7 @@ from cycle_checks import run_rows
 from fault_kit import run_cycle, simulator
 
 from oddsstore.models import RunStatus, ScrapeBatch, StoreResult
-from oddsstore.progress import CycleFailed
+from oddsstore.progress import CycleComplete, CycleFailed
 from oddsstore.repositories import ScrapeRunsRepository
 from oddsstore.retrying_storer import DEFERRED, RetryingStorer, RetryPolicy
 from oddsstore.spill import SpilledBatch, read_batches
@@ -97,3 +97,40 @@ async def test_a_non_retryable_error_in_the_backlog_is_raised_by_the_next_store_
     assert await storer.spill_remaining("the storer failed") == 1
     async with pool.acquire() as conn:
         assert (await run_rows(conn, run_id)).status_rows == 0
+
+
+async def test_a_retry_after_a_lost_commit_reply_leaves_the_run_counters_equal_to_its_rows(
+    pool: asyncpg.Pool[Any],
+) -> None:
+    lost_reply: list[int] = []
+
+    async def store(conn: Any, batch: ScrapeBatch, run_id: int) -> StoreResult:
+        result = await store_batch(conn, batch, run_id)  # committed ...
+        if not lost_reply:
+            lost_reply.append(batch.batch_index)
+            raise ConnectionResetError("the reply was lost")  # ... but the caller never hears of it
+        return result
+
+    storer = RetryingStorer(pool, store, policy=RetryPolicy(retry_pause_s=0.01))  # retried at once
+    async with simulator(30) as sim:
+        _, events = await asyncio.wait_for(run_cycle(sim, pool, storer=storer), 60)
+    done = events[-1]
+    assert lost_reply == [0] and storer.retries == 1
+    assert isinstance(done, CycleComplete), done
+    async with pool.acquire() as conn:
+        rows = await run_rows(conn, done.run_id)
+        run = await ScrapeRunsRepository(conn).get(run_id=done.run_id)
+    assert rows.snapshots > 0 and rows.markets > 0
+    assert run is not None
+    assert (run.events_scraped, run.events_failed, run.snapshots_created, run.markets_stored) == (
+        rows.completed,
+        rows.failed,
+        rows.snapshots,
+        rows.markets,
+    )
+    assert (done.events_scraped, done.events_failed, done.snapshots, done.markets) == (
+        rows.completed,
+        rows.failed,
+        rows.snapshots,
+        rows.markets,
+    )
