@@ -3,9 +3,10 @@
 The cycle holds a session-level advisory lock on a connection of its own for its whole life (a second
 cycle on the same database gets ``CYCLE_SKIPPED`` and stops), creates the ``scrape_runs`` row unless one
 is given, beats the row's heart every few seconds and after every batch, and always finalizes the row:
-``completed``, ``partial`` (some events failed on every site, or a site's discovery failed), or ``failed``
-(nothing stored, an error, a cancellation, the consumer closing the generator early, or batches the
-storer could not store: those are spilled to a file, see ``oddsstore.retrying_storer``). The final write
+``completed``, ``partial`` (some events failed on every site, or a site's discovery failed, in whole or
+in part), or ``failed`` (nothing stored, an error, a cancellation, the consumer closing the generator
+early, or batches the storer could not store or spilled mid-cycle: those are in a spill file, see
+``oddsstore.retrying_storer``). The final write
 is shielded from cancellation, retried on a fresh pool connection if the lock connection broke (the
 database restarted), and the lock is released.
 
@@ -18,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 from typing import Any, cast
 
 import asyncpg
@@ -334,14 +335,19 @@ class _Cycle:
         )
         found = await coordinator.discover_events()
         self.discovery_ms = found.elapsed_ms
-        self.discovery_errors = any(info.error for info in found.sites.values())
+        self.discovery_errors = any(
+            info.error or _partly_failed(info.counts) for info in found.sites.values()
+        )
         self.totals.events_total = len(found.targets)
-        async with self._runs() as runs:
-            await runs.set_discovery(
-                run_id=self.run_id,
-                discovery={p.value: info.events for p, info in found.sites.items()},
-                events_total=len(found.targets),
-            )
+        try:
+            async with self._runs() as runs:
+                await runs.set_discovery(
+                    run_id=self.run_id,
+                    discovery={p.value: info.events for p, info in found.sites.items()},
+                    events_total=len(found.targets),
+                )
+        except _DB_ERRORS as exc:  # the run's end writes events_total again
+            logger.warning("discovery of run {} not recorded: {}", self.run_id, exc)
         self.emit(
             DiscoveryComplete(
                 run_id=self.run_id,
@@ -383,6 +389,11 @@ class _Cycle:
             totals=self.totals,
             after_batch=self.after_batch,
         )
+
+
+def _partly_failed(counts: Mapping[str, int]) -> bool:
+    """A site's discovery that lost some of its pages (``<kind>_failed`` or ``errors`` counts)."""
+    return any(n > 0 and (key == "errors" or key.endswith("_failed")) for key, n in counts.items())
 
 
 def _spilled_or_lost(storer: BatchStorer) -> int:

@@ -50,6 +50,7 @@ class FakeSite:
         delay_s: float = 0.0,
         slow: Mapping[str, float] | None = None,
         discover_error: str | None = None,
+        counts: Mapping[str, int] | None = None,
     ) -> None:
         self._platform = platform
         self.sr_ids = list(sr_ids)
@@ -58,6 +59,7 @@ class FakeSite:
         self.delay_s = delay_s
         self.slow = dict(slow or {})
         self.discover_error = discover_error
+        self.counts = dict(counts or {})
         self.started: list[tuple[float, str]] = []
 
     @property
@@ -81,7 +83,8 @@ class FakeSite:
             )
             for i, sr in enumerate(self.sr_ids)
         )
-        return Discovery(platform=self._platform, events=events, counts={"listed": len(events)}, elapsed_ms=1)
+        counts = {"listed": len(events), **self.counts}
+        return Discovery(platform=self._platform, events=events, counts=counts, elapsed_ms=1)
 
     async def fetch_event(self, platform_event_id: str) -> dict[str, Any]:
         sr = platform_event_id.split("-", 1)[1]
