@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Coroutine, Mapping
 from typing import Any, cast
 
 import asyncpg
@@ -281,12 +281,7 @@ class _Cycle:
             if heart is not None:
                 heart.cancel()
                 await asyncio.wait({heart})  # its query, if any, ends before the lock connection is reused
-            final = asyncio.ensure_future(self._drain_then_finish(status, error))
-            try:
-                await asyncio.shield(final)
-            except asyncio.CancelledError:
-                await final
-                raise
+            await _finalize(self._drain_then_finish(status, error))
         crashed = status is not None or self.unsaved > 0  # an exception, or batches left unstored
         error = self.error
         status = self.status
@@ -391,6 +386,21 @@ class _Cycle:
         )
 
 
+async def _finalize(work: Coroutine[Any, Any, None]) -> None:
+    """Run ``work`` to its end whatever cancellations arrive meanwhile (each one is held back until it
+    ends, so the run row is never left ``running``), then raise the cancellation, if there was one."""
+    final = asyncio.ensure_future(work)
+    cancelled = False
+    while not final.done():
+        try:
+            await asyncio.shield(final)
+        except asyncio.CancelledError:
+            cancelled = True
+    if cancelled:
+        raise asyncio.CancelledError
+    final.result()
+
+
 def _partly_failed(counts: Mapping[str, int]) -> bool:
     """A site's discovery that lost some of its pages (``<kind>_failed`` or ``errors`` counts)."""
     return any(n > 0 and (key == "errors" or key.endswith("_failed")) for key, n in counts.items())
@@ -436,3 +446,6 @@ async def run_full_cycle(
             driver.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await driver
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():  # the consumer's own cancellation, not the driver's
+            raise asyncio.CancelledError
