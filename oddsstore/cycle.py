@@ -19,8 +19,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Coroutine, Mapping
-from typing import Any, cast
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping
+from typing import Any
 
 import asyncpg
 from loguru import logger
@@ -41,22 +41,10 @@ from oddsstore.progress import (
 from oddsstore.queueing import count_by_coverage, count_by_urgency
 from oddsstore.repositories.scrape_runs import RunCounters, ScrapeRunsRepository
 from oddsstore.retrying_storer import RetryingStorer
+from oddsstore.run_end import DB_ERRORS, as_conn, finish_on_fresh_connection, recount, run_to_end
 from oddsstore.store_worker import BatchStorer
 
 LOCK_HELD = "another scrape cycle is running on this database"
-
-# What a write of the run row may raise when its connection breaks (terminated backend, lost network):
-# asyncpg reports an operation cut short on a dying connection as an InternalClientError.
-_DB_ERRORS = (
-    asyncpg.PostgresError,
-    asyncpg.InterfaceError,
-    asyncpg.exceptions.InternalClientError,
-    OSError,
-    TimeoutError,
-)
-_FINISH_TRIES = 3
-_FINISH_PAUSE_S = 0.5
-_FINISH_TIMEOUT_S = 10.0
 
 
 def default_storer(coordinator: EventCoordinator, pool: asyncpg.Pool[Any]) -> RetryingStorer:
@@ -101,14 +89,14 @@ class _Cycle:
         """The run repository on the lock connection, one user at a time (heartbeat vs. the rest)."""
         assert self._conn is not None
         async with self._db_lock:
-            yield ScrapeRunsRepository(_as_conn(self._conn))
+            yield ScrapeRunsRepository(as_conn(self._conn))
 
     async def _beat(self) -> None:
         assert self.run_id is not None
         try:
             async with self._runs() as runs:
                 await runs.heartbeat(run_id=self.run_id)
-        except _DB_ERRORS as exc:
+        except DB_ERRORS as exc:
             logger.warning("heartbeat of run {} failed: {}", self.run_id, exc)
 
     async def heartbeat_forever(self) -> None:
@@ -129,7 +117,7 @@ class _Cycle:
                     snapshots_created=result.snapshots_created,
                     markets_stored=result.markets_stored,
                 )
-        except _DB_ERRORS as exc:
+        except DB_ERRORS as exc:
             logger.warning("counters of run {} not updated: {}", self.run_id, exc)
 
     def final_status(self) -> RunStatus:
@@ -144,7 +132,7 @@ class _Cycle:
         """Write the run's end; on a broken lock connection, use a fresh one from the pool (a few tries,
         for a database that is restarting). ``False`` if the row could not be written."""
         if self.run_id is None:
-            with contextlib.suppress(*_DB_ERRORS):
+            with contextlib.suppress(*DB_ERRORS):
                 async with self._runs() as runs:
                     await runs.release_cycle_lock()
             return True
@@ -160,38 +148,14 @@ class _Cycle:
             async with self._runs() as runs:
                 await runs.finish(run_id=self.run_id, status=status, error=error, **counters)
                 await runs.release_cycle_lock()
-                await self._recount(self._conn)
+                self.counted = await recount(self._conn, run_id=self.run_id, reason=error or status.value)
             return True
-        except _DB_ERRORS as exc:
+        except DB_ERRORS as exc:
             logger.warning("finishing run {} on its own connection failed ({}); retrying", self.run_id, exc)
-        for attempt in range(1, _FINISH_TRIES + 1):
-            try:
-                async with asyncio.timeout(_FINISH_TIMEOUT_S), self.pool.acquire() as conn:
-                    await ScrapeRunsRepository(_as_conn(conn)).finish(
-                        run_id=self.run_id, status=status, error=error, **counters
-                    )
-                    await self._recount(conn)
-                return True
-            except _DB_ERRORS as exc:
-                logger.warning(
-                    "finishing run {} failed (try {}/{}): {}", self.run_id, attempt, _FINISH_TRIES, exc
-                )
-            if attempt < _FINISH_TRIES:
-                await asyncio.sleep(_FINISH_PAUSE_S * attempt)
-        logger.error("run {} could not be finalized: the database is unavailable", self.run_id)
-        return False
-
-    async def _recount(self, conn: Any) -> None:
-        """Set the finished run's counters from its rows (a retry after a commit whose reply was lost
-        stores nothing and reports zeros). Best effort: the run's end is already written."""
-        assert self.run_id is not None
-        try:
-            async with asyncio.timeout(_FINISH_TIMEOUT_S):
-                self.counted = await ScrapeRunsRepository(_as_conn(conn)).recompute_counters(
-                    run_id=self.run_id, reason=self.error or "failed"
-                )
-        except _DB_ERRORS as exc:
-            logger.warning("counters of run {} not recomputed from its rows: {}", self.run_id, exc)
+        finished, self.counted = await finish_on_fresh_connection(
+            self.pool, run_id=self.run_id, status=status, error=error, counters=counters
+        )
+        return finished
 
     async def _drain_then_finish(self, status: RunStatus | None, error: str | None) -> None:
         """Let a storer that holds batches back store or spill them, then close the run.
@@ -246,7 +210,7 @@ class _Cycle:
         try:
             async with self.pool.acquire() as conn:
                 self._conn = conn
-                runs = ScrapeRunsRepository(_as_conn(conn))
+                runs = ScrapeRunsRepository(as_conn(conn))
                 if not await runs.try_cycle_lock():
                     if self.run_id is not None:
                         await runs.finish(
@@ -281,7 +245,7 @@ class _Cycle:
             if heart is not None:
                 heart.cancel()
                 await asyncio.wait({heart})  # its query, if any, ends before the lock connection is reused
-            await _finalize(self._drain_then_finish(status, error))
+            await run_to_end(self._drain_then_finish(status, error))
         crashed = status is not None or self.unsaved > 0  # an exception, or batches left unstored
         error = self.error
         status = self.status
@@ -341,7 +305,7 @@ class _Cycle:
                     discovery={p.value: info.events for p, info in found.sites.items()},
                     events_total=len(found.targets),
                 )
-        except _DB_ERRORS as exc:  # the run's end writes events_total again
+        except DB_ERRORS as exc:  # the run's end writes events_total again
             logger.warning("discovery of run {} not recorded: {}", self.run_id, exc)
         self.emit(
             DiscoveryComplete(
@@ -386,21 +350,6 @@ class _Cycle:
         )
 
 
-async def _finalize(work: Coroutine[Any, Any, None]) -> None:
-    """Run ``work`` to its end whatever cancellations arrive meanwhile (each one is held back until it
-    ends, so the run row is never left ``running``), then raise the cancellation, if there was one."""
-    final = asyncio.ensure_future(work)
-    cancelled = False
-    while not final.done():
-        try:
-            await asyncio.shield(final)
-        except asyncio.CancelledError:
-            cancelled = True
-    if cancelled:
-        raise asyncio.CancelledError
-    final.result()
-
-
 def _partly_failed(counts: Mapping[str, int]) -> bool:
     """A site's discovery that lost some of its pages (``<kind>_failed`` or ``errors`` counts)."""
     return any(n > 0 and (key == "errors" or key.endswith("_failed")) for key, n in counts.items())
@@ -409,11 +358,6 @@ def _partly_failed(counts: Mapping[str, int]) -> bool:
 def _spilled_or_lost(storer: BatchStorer) -> int:
     """Batches a (retrying) storer has written to a spill file or lost, mid-cycle or at its end."""
     return int(getattr(storer, "spilled", 0) or 0) + int(getattr(storer, "lost", 0) or 0)
-
-
-def _as_conn(conn: Any) -> asyncpg.Connection[Any]:
-    """A pooled connection proxy behaves as a connection (asyncpg's stubs type them apart)."""
-    return cast("asyncpg.Connection[Any]", conn)
 
 
 def _describe(exc: BaseException) -> str:
