@@ -41,7 +41,14 @@ from oddsstore.progress import (
 from oddsstore.queueing import count_by_coverage, count_by_urgency
 from oddsstore.repositories.scrape_runs import RunCounters, ScrapeRunsRepository
 from oddsstore.retrying_storer import RetryingStorer
-from oddsstore.run_end import DB_ERRORS, as_conn, finish_on_fresh_connection, recount, run_to_end
+from oddsstore.run_end import (
+    DB_ERRORS,
+    as_conn,
+    close_abandoned_runs,
+    finish_on_fresh_connection,
+    recount,
+    run_to_end,
+)
 from oddsstore.store_worker import BatchStorer
 
 LOCK_HELD = "another scrape cycle is running on this database"
@@ -224,6 +231,11 @@ class _Cycle:
             self._conn = None
             self.out.put_nowait(None)
 
+    async def _close_abandoned_runs(self) -> None:
+        assert self.run_id is not None
+        async with self._runs() as runs:
+            await close_abandoned_runs(runs, self.run_id, self.coordinator.settings.heartbeat_interval_s)
+
     async def _locked(self) -> None:
         heart: asyncio.Task[None] | None = None
         error: str | None = None
@@ -232,6 +244,7 @@ class _Cycle:
             if self.run_id is None:
                 async with self._runs() as runs:
                     self.run_id = (await runs.create(trigger=self.coordinator.settings.trigger)).id
+            await self._close_abandoned_runs()
             heart = asyncio.create_task(self.heartbeat_forever())
             await self._work()
             status = None  # from the counters, once the storer is drained

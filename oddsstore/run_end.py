@@ -26,6 +26,8 @@ DB_ERRORS = (
 FINISH_TRIES = 3
 FINISH_PAUSE_S = 0.5
 FINISH_TIMEOUT_S = 10.0
+ABANDONED_REASON = "abandoned: its cycle stopped without finalizing the run (no heartbeat)"
+ABANDONED_AFTER_S = 60.0
 
 
 def as_conn(conn: Any) -> asyncpg.Connection[Any]:
@@ -84,3 +86,19 @@ async def run_to_end(work: Coroutine[Any, Any, None]) -> None:
             logger.opt(exception=exc).error("finishing the run failed during a cancellation")
         raise asyncio.CancelledError
     final.result()
+
+
+async def close_abandoned_runs(runs: ScrapeRunsRepository, run_id: int, heartbeat_interval_s: float) -> None:
+    """Runs left ``running`` by a cycle that died (killed process, database gone at its end). Called with
+    the cycle lock held, so none of them can still be alive: they end ``failed`` instead of never.
+    Best effort: a database error is logged, the cycle goes on."""
+    stale_after_s = max(ABANDONED_AFTER_S, 6 * heartbeat_interval_s)
+    try:
+        closed = await runs.fail_abandoned_runs(
+            except_run_id=run_id, reason=ABANDONED_REASON, stale_after_s=stale_after_s
+        )
+    except DB_ERRORS as exc:
+        logger.warning("could not close abandoned runs: {}", exc)
+        return
+    if closed:
+        logger.warning("{} abandoned run(s) closed as failed", closed)

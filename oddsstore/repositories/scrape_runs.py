@@ -124,12 +124,15 @@ class ScrapeRunsRepository:
             raise LookupError(f"no scrape run {run_id}")
         return _run(record)
 
-    async def fail_abandoned_runs(self, *, except_run_id: int, reason: str) -> int:
-        """Finish as ``failed`` (with ``reason``) every ``running`` run but ``except_run_id``; how many.
+    async def fail_abandoned_runs(
+        self, *, except_run_id: int, reason: str, stale_after_s: float = 0.0
+    ) -> int:
+        """Finish as ``failed`` (with ``reason``) every ``running`` run but ``except_run_id`` whose
+        heartbeat is older than ``stale_after_s``; return how many.
 
         Only safe while holding the cycle lock: then no other cycle is alive to finish its own run.
         """
-        status = await self._conn.execute(_FAIL_ABANDONED, except_run_id, reason)
+        status = await self._conn.execute(_FAIL_ABANDONED, except_run_id, reason, stale_after_s)
         return int(status.rsplit(" ", 1)[-1])
 
     async def recompute_counters(self, *, run_id: int, reason: str) -> RunCounters | None:

@@ -68,3 +68,24 @@ async def test_a_lost_connection_while_recording_discovery_does_not_end_the_cycl
     async with pool.acquire() as conn:
         row = await ScrapeRunsRepository(conn).get(run_id=done.run_id)
     assert row is not None and row.status is RunStatus.COMPLETED and row.events_total == 8
+
+
+async def test_a_cycle_closes_runs_abandoned_by_dead_cycles_but_spares_fresh_ones(
+    pool: asyncpg.Pool[Any],
+) -> None:
+    async with pool.acquire() as conn:
+        runs = ScrapeRunsRepository(conn)
+        dead = await runs.create(trigger="killed process")
+        fresh = await runs.create(trigger="service, lock not asked yet")
+        await conn.execute(
+            "UPDATE scrape_runs SET heartbeat_at = now() - interval '1 hour' WHERE id = $1", dead.id
+        )
+    ids = [str(i) for i in range(3)]
+    done = (await run(coordinator([FakeSite(BP, ids)]), pool))[-1]
+    assert isinstance(done, CycleComplete)
+    async with pool.acquire() as conn:
+        runs = ScrapeRunsRepository(conn)
+        closed, spared = await runs.get(run_id=dead.id), await runs.get(run_id=fresh.id)
+    assert closed is not None and closed.status is RunStatus.FAILED
+    assert closed.error is not None and closed.error.startswith("abandoned")
+    assert spared is not None and spared.status is RunStatus.RUNNING

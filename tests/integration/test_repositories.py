@@ -81,6 +81,10 @@ async def test_fail_abandoned_runs_closes_every_other_running_run_only(conn: Con
     current = await runs.get(run_id=mine.id)
     assert current is not None and current.status is RunStatus.RUNNING and current.finished_at is None
     assert await runs.fail_abandoned_runs(except_run_id=mine.id, reason="again") == 0
+    other = await runs.create(trigger="api")  # a heartbeat younger than the limit is spared
+    assert await runs.fail_abandoned_runs(except_run_id=mine.id, reason="x", stale_after_s=60) == 0
+    row = await runs.get(run_id=other.id)
+    assert row is not None and row.status is RunStatus.RUNNING
 
 
 async def test_cycle_lock_is_exclusive_across_sessions(db_dsn: str) -> None:
