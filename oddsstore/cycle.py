@@ -40,7 +40,7 @@ from oddsstore.progress import (
 )
 from oddsstore.queueing import count_by_coverage, count_by_urgency
 from oddsstore.repositories.scrape_runs import RunCounters, ScrapeRunsRepository
-from oddsstore.retrying_storer import RetryingStorer
+from oddsstore.retrying_storer import RetryingStorer, describe
 from oddsstore.run_end import (
     DB_ERRORS,
     as_conn,
@@ -49,7 +49,7 @@ from oddsstore.run_end import (
     recount,
     run_to_end,
 )
-from oddsstore.store_worker import BatchStorer
+from oddsstore.store_worker import BatchStorer, DeferringStorer
 
 LOCK_HELD = "another scrape cycle is running on this database"
 
@@ -172,11 +172,10 @@ class _Cycle:
         run ``failed``; they are spilled after the run row is written, so the spill lines can say
         whether it was.
         """
-        storer = self.storer
-        drain = getattr(storer, "drain", None)
-        if drain is not None:
+        storer = self.storer if isinstance(self.storer, DeferringStorer) else None
+        if storer is not None:
             try:
-                await drain(error)
+                await storer.drain(error)
             except Exception as exc:
                 logger.opt(exception=exc).error("draining the storer of run {} failed", self.run_id)
                 if error is None:
@@ -189,12 +188,12 @@ class _Cycle:
                     if self.totals.events_total == 0
                     else "no event scraped on any site"
                 )
-        unsaved = int(getattr(storer, "unsaved", 0) or 0)
-        not_stored = unsaved + _spilled_or_lost(storer) - self._spilled_before
-        if not_stored and self.run_id is not None:
+        unsaved = storer.unsaved if storer is not None else 0
+        not_stored = unsaved + _spilled_or_lost(self.storer) - self._spilled_before
+        if storer is not None and not_stored and self.run_id is not None:
             status = RunStatus.FAILED
-            where = storer.spill_path(self.run_id)  # type: ignore[attr-defined]
-            note = f"{not_stored} batch(es) not stored (database unavailable: {storer.last_error})"  # type: ignore[attr-defined]
+            where = storer.spill_path(self.run_id)
+            note = f"{not_stored} batch(es) not stored (database unavailable: {storer.last_error})"
             note += (
                 f"; spilled to {where}: store them with `oddsstore replay`"
                 if where
@@ -204,11 +203,11 @@ class _Cycle:
             self.unsaved = not_stored
         self.status, self.error = status, error
         self.run_finalized = await self.finish(status, error)
-        if unsaved:
+        if storer is not None and unsaved:
             reason = error or ""
             if not self.run_finalized:
                 reason += "; the run row could not be finalized either: replay finalizes it"
-            await storer.spill_remaining(reason)  # type: ignore[attr-defined]
+            await storer.spill_remaining(reason)
 
     # --- the work -----------------------------------------------------------------------------------
 
@@ -369,15 +368,12 @@ def _partly_failed(counts: Mapping[str, int]) -> bool:
 
 
 def _spilled_or_lost(storer: BatchStorer) -> int:
-    """Batches a (retrying) storer has written to a spill file or lost, mid-cycle or at its end."""
-    return int(getattr(storer, "spilled", 0) or 0) + int(getattr(storer, "lost", 0) or 0)
+    """Batches a deferring storer has written to a spill file or lost, mid-cycle or at its end."""
+    return storer.spilled + storer.lost if isinstance(storer, DeferringStorer) else 0
 
 
 def _describe(exc: BaseException) -> str:
-    if isinstance(exc, BaseExceptionGroup):
-        first = exc.exceptions[0]
-        return _describe(first)
-    return f"{type(exc).__name__}: {exc}"[:2000]
+    return describe(exc, limit=2000)
 
 
 async def run_full_cycle(

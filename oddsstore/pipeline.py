@@ -30,8 +30,7 @@ from oddsstore.coordinator import Emit, EventCoordinator
 from oddsstore.models import EventTarget, ScrapeBatch, ScrapedEvent, StoreResult
 from oddsstore.progress import BatchComplete, BatchStart
 from oddsstore.queueing import requests_by_platform
-from oddsstore.retrying_storer import DEFERRED
-from oddsstore.store_worker import BatchStorer
+from oddsstore.store_worker import DEFERRED, BatchStorer, DeferringStorer
 
 
 @attrs.define(slots=True)
@@ -144,9 +143,8 @@ async def run_pipeline(
         async def stored_late(batch: ScrapeBatch, result: StoreResult) -> None:
             await account(batch, result, deferred_scrape_ms.pop(batch.batch_index, 0), 0)
 
-        bind = getattr(storer, "on_late_store", None)
-        if bind is not None:
-            bind(stored_late)
+        if isinstance(storer, DeferringStorer):
+            storer.on_late_store(stored_late)
 
         async def store_worker() -> None:
             while (item := await to_store.get()) is not None:

@@ -25,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -35,10 +34,7 @@ from loguru import logger
 
 from oddsstore.models import ScrapeBatch, StoreResult
 from oddsstore.spill import append_batch
-from oddsstore.store_worker import StoreFn
-
-#: What :meth:`RetryingStorer.store` returns for a batch that waits in the backlog (compare with ``is``).
-DEFERRED = StoreResult(events_stored=0, snapshots_created=0, markets_stored=0, errors=("deferred",))
+from oddsstore.store_worker import DEFERRED, LateStore, StoreFn
 
 #: Errors after which a new connection (now or later) may succeed.
 RETRYABLE: tuple[type[BaseException], ...] = (
@@ -55,7 +51,6 @@ RETRYABLE: tuple[type[BaseException], ...] = (
     asyncpg.TooManyConnectionsError,
 )
 
-LateStore = Callable[[ScrapeBatch, StoreResult], Awaitable[None]]
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -69,9 +64,12 @@ class RetryPolicy:
     acquire_timeout_s: float = 10.0  # to get (or open) a pool connection
 
 
-def describe(exc: BaseException) -> str:
+def describe(exc: BaseException, limit: int = 500) -> str:
+    """``Type: message`` of an exception (the first of a group), cut to ``limit`` characters."""
+    while isinstance(exc, BaseExceptionGroup):
+        exc = exc.exceptions[0]
     text = str(exc) or type(exc).__name__
-    return f"{type(exc).__name__}: {text}"[:500]
+    return f"{type(exc).__name__}: {text}"[:limit]
 
 
 class RetryingStorer:

@@ -2,29 +2,29 @@
 
 The cycle hands each scraped batch to a :class:`BatchStorer`. The cycle's default is
 :class:`oddsstore.retrying_storer.RetryingStorer` (retries on a new connection, holds batches back
-while the database is unavailable, spills what it could not store); :class:`PoolStorer` takes a
-connection from the pool and calls ``store_batch`` once. :class:`NullStorer` stores nothing and counts
-what it would have stored: for dry runs and for measuring a cycle without storage.
+while the database is unavailable, spills what it could not store). :class:`NullStorer` stores nothing
+and counts what it would have stored: for dry runs and for measuring a cycle without storage.
 
-Optional parts of a storer the cycle uses when present: ``async drain(error: str | None)``, called once
-at the end (also when the cycle fails or is cancelled) before the run is finalized; ``unsaved`` (batches
-still held back after ``drain``: the run then ends ``failed``), ``spill_path(run_id)``, ``last_error``
-and ``async spill_remaining(reason)`` (called after the run row is written, so the reason can say
-whether it was); ``on_late_store(callback)`` for a storer whose ``store`` may return
-``retrying_storer.DEFERRED`` and store the batch later.
+A storer that may hold batches back is a :class:`DeferringStorer` as well; the cycle then drains it at
+the end, fails the run for what it could not store, and has it spill those batches.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
-
-import asyncpg
 
 from oddsstore.models import ScrapeBatch, StoreResult
 
 #: ``store_batch`` or a function like it: (connection, batch, run id) -> StoreResult.
 StoreFn = Callable[[Any, ScrapeBatch, int], Awaitable[StoreResult]]
+
+#: What a deferring storer's ``store`` returns for a batch it holds back (compare with ``is``).
+DEFERRED = StoreResult(events_stored=0, snapshots_created=0, markets_stored=0, errors=("deferred",))
+
+#: Called for every batch a deferring storer stores later than its ``store`` call returned.
+LateStore = Callable[[ScrapeBatch, StoreResult], Awaitable[None]]
 
 
 @runtime_checkable
@@ -32,16 +32,27 @@ class BatchStorer(Protocol):
     async def store(self, batch: ScrapeBatch, scrape_run_id: int) -> StoreResult: ...
 
 
-class PoolStorer:
-    """One attempt per batch on a connection from ``pool``; an error ends the cycle (it is not hidden)."""
+@runtime_checkable
+class DeferringStorer(BatchStorer, Protocol):
+    """A storer whose ``store`` may return ``DEFERRED`` and store the batch later (or never)."""
 
-    def __init__(self, pool: asyncpg.Pool[Any], store: StoreFn) -> None:
-        self._pool = pool
-        self._store = store
+    spilled: int  # batches written to a spill file
+    lost: int  # batches neither stored nor spilled
+    last_error: str | None
 
-    async def store(self, batch: ScrapeBatch, scrape_run_id: int) -> StoreResult:
-        async with self._pool.acquire() as conn:
-            return await self._store(conn, batch, scrape_run_id)
+    @property
+    def unsaved(self) -> int:
+        """Batches still held back (after ``drain``: the run then ends ``failed``)."""
+
+    def on_late_store(self, callback: LateStore | None) -> None: ...
+
+    async def drain(self, error: str | None) -> None:
+        """Called once at the end (also when the cycle fails or is cancelled) before the run is finalized."""
+
+    def spill_path(self, run_id: int) -> Path | None: ...
+
+    async def spill_remaining(self, reason: str) -> int:
+        """Spill what is still held back (after the run row is written, so ``reason`` can say if it was)."""
 
 
 class NullStorer:

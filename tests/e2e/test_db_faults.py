@@ -25,9 +25,10 @@ from oddsstore.models import ALL_PLATFORMS, Platform, RunStatus, ScrapeBatch, St
 from oddsstore.progress import BatchComplete, CycleComplete, CycleFailed
 from oddsstore.replay import replay_spill_file
 from oddsstore.repositories import ScrapeRunsRepository
-from oddsstore.retrying_storer import DEFERRED, RetryingStorer, RetryPolicy
+from oddsstore.retrying_storer import RetryingStorer, RetryPolicy
 from oddsstore.spill import SpilledBatch, read_batches
 from oddsstore.storage import store_batch
+from oddsstore.store_worker import DEFERRED
 from oddsstore.testing import make_batch
 
 FAST = RetryPolicy(retry_pause_s=0.02, backoff_base_s=0.05, backoff_max_s=0.2, flush_timeout_s=0.5)
