@@ -14,7 +14,7 @@ from datetime import datetime
 
 import attrs
 
-from oddsstore.models import EventOdds, Market, Outcome, Platform
+from oddsstore.models import DiscoveredEvent, EventOdds, Market, Outcome, Platform
 
 # Skip reasons (EventOdds.skipped keys).
 UNMAPPED_MARKET = "unmapped_market"
@@ -40,6 +40,9 @@ class EventFacts:
     tournament: str | None = None
     tournament_id: str | None = None
     country: str | None = None
+
+    def discovered(self, platform: Platform) -> DiscoveredEvent:
+        return DiscoveredEvent(platform=platform, **attrs.asdict(self, recurse=False))
 
 
 class MarketAssembler:

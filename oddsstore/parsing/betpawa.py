@@ -160,16 +160,16 @@ def _market(market: Any, path: str, asm: a.MarketAssembler) -> None:
         )
 
 
-def parse_betpawa_event(payload: Any) -> EventOdds:
-    root = as_mapping(payload, "<root>")
-    event_id = id_field(root, "id", "")
-    kickoff = kickoff_iso(field(root, "startTime", ""), "startTime")
-    home, away = teams(root, "")
-    sr_id = sportradar_id(root, "")
+def event_facts(item: Mapping[str, Any], path: str) -> tuple[str, a.EventFacts | None]:
+    """A BetPawa event's id and facts (list item or event detail); no facts without a SportRadar id."""
+    event_id = id_field(item, "id", path)
+    kickoff = kickoff_iso(field(item, "startTime", path), f"{path}.startTime" if path else "startTime")
+    home, away = teams(item, path)
+    sr_id = sportradar_id(item, path)
     if sr_id is None:
-        raise ParseError("widgets", "no SPORTRADAR widget")
-    competition = opt_mapping(root, "competition")
-    facts = a.EventFacts(
+        return event_id, None
+    competition = opt_mapping(item, "competition")
+    return event_id, a.EventFacts(
         sportradar_id=sr_id,
         platform_event_id=event_id,
         kickoff=kickoff,
@@ -177,8 +177,15 @@ def parse_betpawa_event(payload: Any) -> EventOdds:
         away_team=away,
         tournament=opt_text(competition, "name"),
         tournament_id=opt_text(competition, "id"),
-        country=opt_text(opt_mapping(root, "region"), "name"),
+        country=opt_text(opt_mapping(item, "region"), "name"),
     )
+
+
+def parse_betpawa_event(payload: Any) -> EventOdds:
+    root = as_mapping(payload, "<root>")
+    _, facts = event_facts(root, "")
+    if facts is None:
+        raise ParseError("widgets", "no SPORTRADAR widget")
     asm = a.MarketAssembler()
     for i, market in enumerate(list_field(root, "markets", "")):
         try:

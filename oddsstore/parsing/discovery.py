@@ -23,7 +23,6 @@ from oddsstore.parsing.common import (
     field,
     id_field,
     index,
-    kickoff_iso,
     kickoff_naive_utc,
     kickoff_unix_ms,
     list_field,
@@ -68,26 +67,11 @@ class _Page:
 
 
 def _betpawa_item(raw: Any, path: str, page: _Page) -> DiscoveredEvent | None:
-    item = as_mapping(raw, path)
-    event_id = id_field(item, "id", path)
-    kickoff = kickoff_iso(field(item, "startTime", path), f"{path}.startTime")
-    home, away = betpawa.teams(item, path)
-    sr_id = betpawa.sportradar_id(item, path)
-    if sr_id is None:
+    event_id, facts = betpawa.event_facts(as_mapping(raw, path), path)
+    if facts is None:
         page.missing.append(event_id)
         return None
-    competition = opt_mapping(item, "competition")
-    return DiscoveredEvent(
-        platform=Platform.BETPAWA,
-        sportradar_id=sr_id,
-        platform_event_id=event_id,
-        kickoff=kickoff,
-        home_team=home,
-        away_team=away,
-        tournament=opt_text(competition, "name"),
-        tournament_id=opt_text(competition, "id"),
-        country=opt_text(opt_mapping(item, "region"), "name"),
-    )
+    return facts.discovered(Platform.BETPAWA)
 
 
 def _betpawa(payload: Any) -> DiscoveryPage:
