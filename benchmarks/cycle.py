@@ -34,12 +34,12 @@ import orjson
 from oddsstore.cli._simproc import SimulatorProcess, simulator_process
 from oddsstore.cli._tuning import tune_gc
 from oddsstore.clients import ClientSettings, open_clients
-from oddsstore.coordinator import CoordinatorSettings, EventCoordinator
+from oddsstore.cycle.coordinator import CoordinatorSettings, EventCoordinator
 from oddsstore.db import apply_migrations, create_pool
+from oddsstore.devtools.simulator import DEFAULT_LATENCY
 from oddsstore.models import ALL_PLATFORMS, Platform
 from oddsstore.progress import CycleComplete, EventScraped, ProgressEvent
-from oddsstore.simulator import DEFAULT_LATENCY
-from oddsstore.store_worker import NullStorer
+from oddsstore.storage.storer import NullStorer
 
 BENCH_DSN_ENV = "ODDSSTORE_BENCH_DSN"
 SCRIPT = Path(__file__).resolve()
@@ -165,7 +165,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         if not dsn:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                from oddsstore.embedded import embedded_postgres
+                from oddsstore.devtools.embedded import embedded_postgres
 
                 dsn = await stack.enter_async_context(embedded_postgres())
         await apply_migrations(dsn)

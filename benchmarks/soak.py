@@ -37,12 +37,12 @@ import asyncpg
 import orjson
 
 from oddsstore.clients import ClientSettings, open_clients
-from oddsstore.coordinator import CoordinatorSettings, EventCoordinator
+from oddsstore.cycle.coordinator import CoordinatorSettings, EventCoordinator
 from oddsstore.db import apply_migrations, create_pool
+from oddsstore.devtools.simulator import FAULT_KINDS, BoardConfig, FaultConfig, SimulatorConfig, run_simulator
 from oddsstore.models import ALL_PLATFORMS, Platform
 from oddsstore.progress import BatchComplete, CycleComplete, CycleFailed, ProgressEvent
-from oddsstore.retrying_storer import RetryingStorer, RetryPolicy
-from oddsstore.simulator import FAULT_KINDS, BoardConfig, FaultConfig, SimulatorConfig, run_simulator
+from oddsstore.storage.retrying import RetryingStorer, RetryPolicy
 
 BENCH_DSN_ENV = "ODDSSTORE_BENCH_DSN"
 POOL_SIZE = 4
@@ -260,7 +260,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     async with contextlib.AsyncExitStack() as stack:
         dsn = os.environ.get(BENCH_DSN_ENV)
         if not dsn:
-            from oddsstore.embedded import embedded_postgres
+            from oddsstore.devtools.embedded import embedded_postgres
 
             dsn = await stack.enter_async_context(embedded_postgres())
         await apply_migrations(dsn)

@@ -36,10 +36,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _store_baselines import OwnerIds, orm_engine, store_copy, store_orm, store_per_row
 
 from oddsstore.db import apply_migrations, mask_dsn, with_database
+from oddsstore.devtools.batches import make_batch
 from oddsstore.models import ScrapeBatch
 from oddsstore.repositories import ScrapeRunsRepository
-from oddsstore.storage import store_batch
-from oddsstore.testing import make_batch
+from oddsstore.storage.batch import store_batch
 
 _TRUNCATE = "TRUNCATE " + ", ".join(
     (

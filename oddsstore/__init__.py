@@ -1,7 +1,7 @@
 """oddsstore: football odds comparison, stored in PostgreSQL with bulk SQL.
 
 The library is quiet: its loguru logs are disabled until the host calls ``logger.enable("oddsstore")``.
-The simulator (``oddsstore.simulator``) and the SSE service (``oddsstore.service``) are imported on
+The simulator (``oddsstore.devtools.simulator``) and the SSE service (``oddsstore.service``) are imported on
 demand, not here.
 """
 
@@ -17,8 +17,8 @@ from oddsstore.clients import (
     TransientSiteError,
     open_clients,
 )
-from oddsstore.coordinator import CoordinatorSettings, EventCoordinator
-from oddsstore.cycle import run_full_cycle
+from oddsstore.cycle.coordinator import CoordinatorSettings, EventCoordinator
+from oddsstore.cycle.runner import run_full_cycle
 from oddsstore.db import MigrationError, apply_migrations, create_pool, mask_dsn
 from oddsstore.models import (
     ALL_PLATFORMS,
@@ -50,9 +50,10 @@ from oddsstore.progress import (
     ProgressEvent,
     QueueBuilt,
 )
-from oddsstore.repositories import OddsRepository, ScrapeRunsRepository, ScrapeStatusRepository
-from oddsstore.storage import store_batch
-from oddsstore.store_worker import BatchStorer
+from oddsstore.reads import OddsRepository
+from oddsstore.repositories import ScrapeRunsRepository, ScrapeStatusRepository
+from oddsstore.storage.batch import store_batch
+from oddsstore.storage.storer import BatchStorer
 
 logger.disable("oddsstore")
 

@@ -9,7 +9,7 @@ import sys
 import attrs
 
 from oddsstore.clients import ClientSettings
-from oddsstore.coordinator import CoordinatorSettings
+from oddsstore.cycle.coordinator import CoordinatorSettings
 from oddsstore.models import ALL_PLATFORMS, Platform
 
 DSN_ENV = "ODDSSTORE_DSN"

@@ -23,7 +23,7 @@ from loguru import logger
 from oddsstore.cli._options import add_cycle_options, add_dsn, cycle_inputs
 from oddsstore.cli._tuning import tune_gc
 from oddsstore.clients import ClientSettings, open_clients
-from oddsstore.coordinator import CoordinatorSettings, EventCoordinator
+from oddsstore.cycle.coordinator import CoordinatorSettings, EventCoordinator
 from oddsstore.db import apply_migrations, create_pool, mask_dsn
 from oddsstore.models import Platform
 from oddsstore.progress import (
@@ -35,7 +35,7 @@ from oddsstore.progress import (
     ProgressEvent,
     QueueBuilt,
 )
-from oddsstore.retrying_storer import RetryingStorer, RetryPolicy
+from oddsstore.storage.retrying import RetryingStorer, RetryPolicy
 
 EXIT_FAILED = 1
 DEFAULT_STATEMENT_TIMEOUT_MS = 60_000

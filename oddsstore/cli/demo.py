@@ -25,7 +25,7 @@ from loguru import logger
 from oddsstore.cli._simproc import simulator_process
 from oddsstore.cli._tuning import tune_gc
 from oddsstore.clients import ClientSettings, open_clients
-from oddsstore.coordinator import CoordinatorSettings, EventCoordinator
+from oddsstore.cycle.coordinator import CoordinatorSettings, EventCoordinator
 from oddsstore.db import apply_migrations, create_pool, mask_dsn
 from oddsstore.models import ALL_PLATFORMS, EventTarget, Platform
 from oddsstore.parsing import market_margin
@@ -39,8 +39,8 @@ from oddsstore.progress import (
     ProgressEvent,
     QueueBuilt,
 )
-from oddsstore.reporting import RunReport, load_report
-from oddsstore.repositories import OddsRepository
+from oddsstore.reads import OddsRepository
+from oddsstore.service.reports import RunReport, load_report
 
 ONE_X_TWO = "3743"
 BET9JA_PACING_S = 0.025  # the real limit, scaled like the simulator's latencies
@@ -247,7 +247,7 @@ async def _demo(args: argparse.Namespace) -> int:
         return await _cycle(args.dsn, args)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        from oddsstore.embedded import embedded_postgres
+        from oddsstore.devtools.embedded import embedded_postgres
 
         print("starting a private PostgreSQL ...", file=sys.stderr)
         async with embedded_postgres() as dsn:

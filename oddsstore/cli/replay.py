@@ -16,7 +16,7 @@ import orjson
 
 from oddsstore.cli._options import add_dsn, resolve_dsn
 from oddsstore.db import create_pool, mask_dsn
-from oddsstore.replay import ReplayReport, replay_spill_file
+from oddsstore.storage.replay import ReplayReport, replay_spill_file
 
 
 def register(subparsers: Any) -> None:

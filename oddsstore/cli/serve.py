@@ -13,10 +13,10 @@ from loguru import logger
 from oddsstore.cli._options import add_cycle_options, add_dsn, cycle_inputs
 from oddsstore.cli._tuning import tune_gc
 from oddsstore.clients import ClientSettings
-from oddsstore.coordinator import CoordinatorSettings
+from oddsstore.cycle.coordinator import CoordinatorSettings
 from oddsstore.db import create_pool, mask_dsn
 from oddsstore.models import Platform
-from oddsstore.service import create_app
+from oddsstore.service.app import create_app
 
 
 def register(subparsers: Any) -> None:

@@ -15,8 +15,8 @@ from typing import Any
 
 import orjson
 
+from oddsstore.devtools.simulator import FAULT_KINDS, BoardConfig, FaultConfig, SimulatorConfig, run_simulator
 from oddsstore.models import ALL_PLATFORMS, Platform
-from oddsstore.simulator import FAULT_KINDS, BoardConfig, FaultConfig, SimulatorConfig, run_simulator
 
 
 def register(subparsers: Any) -> None:

@@ -11,7 +11,7 @@ import orjson
 
 from oddsstore.cli._options import add_dsn, resolve_dsn
 from oddsstore.db import create_pool
-from oddsstore.reporting import format_report, load_report
+from oddsstore.service.reports import format_report, load_report
 
 
 def register(subparsers: Any) -> None:

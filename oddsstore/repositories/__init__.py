@@ -8,7 +8,6 @@ from oddsstore.repositories.columns import (
     StatusColumns,
 )
 from oddsstore.repositories.events import EventsRepository
-from oddsstore.repositories.odds import OddsRepository, SiteOdds
 from oddsstore.repositories.scrape_runs import CYCLE_LOCK_KEY, ScrapeRunsRepository
 from oddsstore.repositories.scrape_status import ScrapeStatusCounts, ScrapeStatusRepository
 from oddsstore.repositories.snapshots import SnapshotsRepository
@@ -19,11 +18,9 @@ __all__ = [
     "EventColumns",
     "EventsRepository",
     "MarketColumns",
-    "OddsRepository",
     "ScrapeRunsRepository",
     "ScrapeStatusCounts",
     "ScrapeStatusRepository",
-    "SiteOdds",
     "SnapshotColumns",
     "SnapshotsRepository",
     "StatusColumns",

@@ -1,7 +1,7 @@
 """Column bundles for bulk writes: one list per column, rows aligned by position.
 
 Each bundle is what one bulk statement takes as typed arrays (``unnest``). They are plain mutable
-containers filled by ``oddsstore.storage`` and handed to a repository method; JSON columns hold text
+containers filled by ``oddsstore.storage.batch`` and handed to a repository method; JSON columns hold text
 already encoded (orjson), so the statements cast ``text -> jsonb`` themselves and work whatever
 codecs the caller's connection has.
 """

@@ -12,11 +12,11 @@ from urllib.parse import parse_qs, urlsplit
 import asyncpg
 
 from oddsstore.clients import ClientSettings, open_clients
-from oddsstore.coordinator import CoordinatorSettings, EventCoordinator
+from oddsstore.cycle.coordinator import CoordinatorSettings, EventCoordinator
+from oddsstore.devtools.simulator import BoardConfig, Simulator, SimulatorConfig, run_simulator
 from oddsstore.models import Platform
 from oddsstore.progress import ProgressEvent
-from oddsstore.simulator import BoardConfig, Simulator, SimulatorConfig, run_simulator
-from oddsstore.store_worker import BatchStorer
+from oddsstore.storage.storer import BatchStorer
 
 TIME_SCALE = 0.003
 

@@ -19,7 +19,7 @@ import pytest
 from cycle_checks import check_order
 
 from oddsstore.clients import Discovery, SiteClient, SiteError
-from oddsstore.coordinator import CoordinatorSettings, EventCoordinator
+from oddsstore.cycle.coordinator import CoordinatorSettings, EventCoordinator
 from oddsstore.models import DiscoveredEvent, EventOdds, Market, Outcome, Platform, RunStatus
 from oddsstore.parsing import ParseError
 from oddsstore.progress import (
@@ -31,7 +31,7 @@ from oddsstore.progress import (
     ProgressEvent,
 )
 from oddsstore.repositories import ScrapeRunsRepository, ScrapeStatusRepository
-from oddsstore.store_worker import NullStorer
+from oddsstore.storage.storer import NullStorer
 
 BP, SB, B9 = Platform.BETPAWA, Platform.SPORTYBET, Platform.BET9JA
 KICKOFF = datetime.now(UTC) + timedelta(days=1)

@@ -15,13 +15,13 @@ from cycle_checks import check_order, run_rows
 from fault_kit import settings_for, simulator
 
 from oddsstore.clients import open_clients
-from oddsstore.coordinator import CoordinatorSettings, EventCoordinator
+from oddsstore.cycle.coordinator import CoordinatorSettings, EventCoordinator
+from oddsstore.devtools.simulator import FaultConfig, Simulator
 from oddsstore.models import Platform, RunStatus
 from oddsstore.progress import CycleComplete, ProgressEvent
-from oddsstore.reporting import format_report, load_report
 from oddsstore.repositories import ScrapeRunsRepository, ScrapeStatusRepository
-from oddsstore.service import create_app
-from oddsstore.simulator import FaultConfig, Simulator
+from oddsstore.service.app import create_app
+from oddsstore.service.reports import format_report, load_report
 
 
 async def cycle(sim: Simulator, pool: asyncpg.Pool[Any]) -> tuple[EventCoordinator, list[ProgressEvent]]:

@@ -18,18 +18,18 @@ from cycle_checks import check_order, run_rows
 from fault_kit import relay_to, run_cycle, settings_for, simulator
 
 from oddsstore.cli.cycle import run_cycle as cli_cycle
-from oddsstore.coordinator import CoordinatorSettings, EventCoordinator
-from oddsstore.cycle import default_storer
+from oddsstore.cycle.coordinator import CoordinatorSettings, EventCoordinator
+from oddsstore.cycle.runner import default_storer
 from oddsstore.db import create_pool
+from oddsstore.devtools.batches import make_batch
 from oddsstore.models import ALL_PLATFORMS, Platform, RunStatus, ScrapeBatch, StoreResult
 from oddsstore.progress import BatchComplete, CycleComplete, CycleFailed
-from oddsstore.replay import replay_spill_file
 from oddsstore.repositories import ScrapeRunsRepository
-from oddsstore.retrying_storer import RetryingStorer, RetryPolicy
-from oddsstore.spill import SpilledBatch, read_batches
-from oddsstore.storage import store_batch
-from oddsstore.store_worker import DEFERRED
-from oddsstore.testing import make_batch
+from oddsstore.storage.batch import store_batch
+from oddsstore.storage.replay import replay_spill_file
+from oddsstore.storage.retrying import RetryingStorer, RetryPolicy
+from oddsstore.storage.spill import SpilledBatch, read_batches
+from oddsstore.storage.storer import DEFERRED
 
 FAST = RetryPolicy(retry_pause_s=0.02, backoff_base_s=0.05, backoff_max_s=0.2, flush_timeout_s=0.5)
 

@@ -13,11 +13,11 @@ import orjson
 from aiohttp import web
 from fault_kit import settings_for, simulator
 
-from oddsstore.coordinator import CoordinatorSettings
+from oddsstore.cycle.coordinator import CoordinatorSettings
 from oddsstore.models import Platform, RunStatus
 from oddsstore.progress import TERMINAL_TYPES
 from oddsstore.repositories import ScrapeRunsRepository
-from oddsstore.service import SERVICE_KEY, CycleService, create_app
+from oddsstore.service.app import SERVICE_KEY, CycleService, create_app
 
 
 @contextlib.asynccontextmanager

@@ -11,10 +11,10 @@ import pytest
 from cycle_checks import run_rows
 from fault_kit import run_cycle, simulator
 
+from oddsstore.devtools.simulator import FaultConfig, Simulator
 from oddsstore.models import Platform, RunStatus
 from oddsstore.progress import CycleComplete, DiscoveryComplete, ProgressEvent
 from oddsstore.repositories import ScrapeRunsRepository, ScrapeStatusRepository
-from oddsstore.simulator import FaultConfig, Simulator
 
 SPORTY = Platform.SPORTYBET
 

@@ -12,14 +12,14 @@ import pytest
 from cycle_checks import run_rows
 from fault_kit import run_cycle, simulator
 
+from oddsstore.devtools.batches import make_batch
 from oddsstore.models import RunStatus, ScrapeBatch, StoreResult
 from oddsstore.progress import CycleComplete, CycleFailed
 from oddsstore.repositories import ScrapeRunsRepository
-from oddsstore.retrying_storer import RetryingStorer, RetryPolicy
-from oddsstore.spill import SpilledBatch, read_batches
-from oddsstore.storage import store_batch
-from oddsstore.store_worker import DEFERRED
-from oddsstore.testing import make_batch
+from oddsstore.storage.batch import store_batch
+from oddsstore.storage.retrying import RetryingStorer, RetryPolicy
+from oddsstore.storage.spill import SpilledBatch, read_batches
+from oddsstore.storage.storer import DEFERRED
 
 ONE_SLOT = RetryPolicy(attempts=1, max_pending=1, backoff_base_s=0.02, backoff_max_s=0.05, flush_timeout_s=20)
 

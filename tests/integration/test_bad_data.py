@@ -12,7 +12,7 @@ import orjson
 
 from oddsstore.models import EventOdds, Market, Outcome, Platform, ScrapeBatch, ScrapedEvent, SiteResult
 from oddsstore.repositories import ScrapeStatusRepository
-from oddsstore.storage import store_batch
+from oddsstore.storage.batch import store_batch
 
 Conn: TypeAlias = "asyncpg.Connection[Any]"
 NOW = datetime(2026, 5, 1, 18, 0, tzinfo=UTC)

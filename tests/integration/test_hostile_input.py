@@ -18,8 +18,8 @@ import orjson
 
 from oddsstore.models import EventOdds, Market, Outcome, Platform, ScrapeBatch, ScrapedEvent, SiteResult
 from oddsstore.repositories import ScrapeStatusRepository
-from oddsstore.storage import store_batch
-from oddsstore.validation import MAX_TEXT_LENGTH
+from oddsstore.storage.batch import store_batch
+from oddsstore.storage.validation import MAX_TEXT_LENGTH
 
 Conn: TypeAlias = "asyncpg.Connection[Any]"
 SCRAPED = datetime(2026, 5, 1, 18, 0, tzinfo=UTC)

@@ -37,7 +37,7 @@ from hypothesis import strategies as st
 from oddsstore.models import ALL_PLATFORMS, EventOdds, Platform, ScrapeBatch, ScrapedEvent, SiteResult
 from oddsstore.parsing import ParseError, parse_event
 from oddsstore.repositories import ScrapeRunsRepository
-from oddsstore.storage import store_batch
+from oddsstore.storage.batch import store_batch
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 _FILES = {

@@ -8,10 +8,11 @@ from typing import Any, TypeAlias
 
 import asyncpg
 
+from oddsstore.devtools.batches import make_batch, make_event
 from oddsstore.models import Platform, RunStatus, ScrapeBatch
-from oddsstore.repositories import OddsRepository, ScrapeRunsRepository, ScrapeStatusRepository
-from oddsstore.storage import store_batch
-from oddsstore.testing import make_batch, make_event
+from oddsstore.reads import OddsRepository
+from oddsstore.repositories import ScrapeRunsRepository, ScrapeStatusRepository
+from oddsstore.storage.batch import store_batch
 
 Conn: TypeAlias = "asyncpg.Connection[Any]"
 

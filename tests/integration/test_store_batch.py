@@ -8,10 +8,11 @@ from typing import Any, TypeAlias
 import asyncpg
 import orjson
 
+from oddsstore.devtools.batches import make_batch, make_event
 from oddsstore.models import ALL_PLATFORMS, Platform, ScrapeBatch, ScrapedEvent
-from oddsstore.repositories import OddsRepository, ScrapeStatusRepository, SnapshotsRepository
-from oddsstore.storage import store_batch
-from oddsstore.testing import make_batch, make_event
+from oddsstore.reads import OddsRepository
+from oddsstore.repositories import ScrapeStatusRepository, SnapshotsRepository
+from oddsstore.storage.batch import store_batch
 
 Conn: TypeAlias = "asyncpg.Connection[Any]"
 

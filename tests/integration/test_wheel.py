@@ -19,9 +19,10 @@ ROUND_TRIP = textwrap.dedent(
     import asyncio, sys
     import oddsstore, oddsstore.db
     from oddsstore.db import create_pool
-    from oddsstore.repositories import OddsRepository, ScrapeRunsRepository
-    from oddsstore.storage import store_batch
-    from oddsstore.testing import make_batch
+    from oddsstore.reads import OddsRepository
+    from oddsstore.repositories import ScrapeRunsRepository
+    from oddsstore.storage.batch import store_batch
+    from oddsstore.devtools.batches import make_batch
 
     async def main(dsn):
         pool = await create_pool(dsn)

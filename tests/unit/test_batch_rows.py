@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from oddsstore.batch_rows import build_batch_rows
+from oddsstore.devtools.batches import make_batch
 from oddsstore.models import Market, Outcome, Platform, ScrapeBatch, ScrapedEvent, SiteResult
-from oddsstore.testing import make_batch
-from oddsstore.validation import format_rejections, market_problem
+from oddsstore.storage.rows import build_batch_rows
+from oddsstore.storage.validation import format_rejections, market_problem
 
 
 def _m(*odds: float, **kw: object) -> Market:

@@ -12,8 +12,8 @@ import pytest
 from aiohttp import web
 
 from oddsstore.clients import ClientSettings, PermanentSiteError, SiteError, TransientSiteError, open_clients
+from oddsstore.devtools.simulator import BoardConfig, FaultConfig, Simulator, SimulatorConfig, run_simulator
 from oddsstore.models import ALL_PLATFORMS, Platform
-from oddsstore.simulator import BoardConfig, FaultConfig, Simulator, SimulatorConfig, run_simulator
 
 BOARD = BoardConfig(
     events=160,

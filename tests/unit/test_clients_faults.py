@@ -15,9 +15,9 @@ import pytest
 
 from oddsstore.clients import ClientSettings, PermanentSiteError, SiteClients, SiteError, TransientSiteError
 from oddsstore.clients import open_clients as open_site_clients
+from oddsstore.devtools.simulator import BoardConfig, FaultConfig, Simulator, SimulatorConfig, run_simulator
 from oddsstore.models import ALL_PLATFORMS, Platform
 from oddsstore.parsing import ParseError, parse_event
-from oddsstore.simulator import BoardConfig, FaultConfig, Simulator, SimulatorConfig, run_simulator
 
 BOARD = BoardConfig(events=40, competitions=5, seed=11, started_share=0.0)
 

@@ -20,8 +20,8 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from oddsstore.batch_rows import build_batch_rows
 from oddsstore.clients import ClientSettings, PermanentSiteError, open_clients
+from oddsstore.cycle.planning import merge_discoveries
 from oddsstore.models import (
     ALL_PLATFORMS,
     DiscoveredEvent,
@@ -32,8 +32,8 @@ from oddsstore.models import (
     ScrapedEvent,
 )
 from oddsstore.parsing import ParseError, parse_event
-from oddsstore.queueing import merge_discoveries
-from oddsstore.validation import (
+from oddsstore.storage.rows import build_batch_rows
+from oddsstore.storage.validation import (
     INVALID_ODDS,
     INVALID_TEXT,
     INVALID_VALUE,

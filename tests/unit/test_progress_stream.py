@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from oddsstore.progress import CycleComplete, CycleStart, ProgressEvent
-from oddsstore.service import RunStream
+from oddsstore.service.app import RunStream
 
 
 def start(run_id: int) -> CycleStart:

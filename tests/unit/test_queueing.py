@@ -8,8 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from oddsstore.models import DiscoveredEvent, EventTarget, Platform
-from oddsstore.queueing import (
+from oddsstore.cycle.planning import (
     Urgency,
     count_by_coverage,
     count_by_urgency,
@@ -19,6 +18,7 @@ from oddsstore.queueing import (
     requests_by_platform,
     urgency,
 )
+from oddsstore.models import DiscoveredEvent, EventTarget, Platform
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 

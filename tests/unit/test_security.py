@@ -18,8 +18,8 @@ import pytest
 
 from oddsstore.cli import build_parser
 from oddsstore.clients import ClientSettings, open_clients
+from oddsstore.devtools.simulator import BoardConfig, SimulatorConfig, run_simulator
 from oddsstore.models import ALL_PLATFORMS
-from oddsstore.simulator import BoardConfig, SimulatorConfig, run_simulator
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 PACKAGE = ROOT / "oddsstore"

@@ -12,8 +12,8 @@ import pytest
 
 from oddsstore.cli import build_parser
 from oddsstore.cli.simulator import config_from_args
+from oddsstore.devtools.simulator import BoardConfig, Simulator, SimulatorConfig, run_simulator
 from oddsstore.models import Platform
-from oddsstore.simulator import BoardConfig, Simulator, SimulatorConfig, run_simulator
 
 BOARD = BoardConfig(events=30, competitions=4, seed=8)
 BETPAWA_HEADERS = {"x-pawa-brand": "betpawa-nigeria", "accept": "application/json"}

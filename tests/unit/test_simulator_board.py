@@ -7,8 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from oddsstore.models import ALL_PLATFORMS, Platform
-from oddsstore.simulator import (
+from oddsstore.devtools.simulator import (
     DEFAULT_LATENCY,
     Board,
     BoardConfig,
@@ -17,8 +16,9 @@ from oddsstore.simulator import (
     SimulatorConfig,
     SimulatorState,
 )
-from oddsstore.simulator.catalog import build_catalog, source_markets
-from oddsstore.simulator.odds import OddsBook
+from oddsstore.devtools.simulator.catalog import build_catalog, source_markets
+from oddsstore.devtools.simulator.odds import OddsBook
+from oddsstore.models import ALL_PLATFORMS, Platform
 
 ANCHOR = datetime(2026, 11, 30, 6, 7, tzinfo=UTC)
 

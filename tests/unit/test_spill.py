@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from oddsstore.models import EventOdds, Market, Outcome, Platform, ScrapeBatch, ScrapedEvent, SiteResult
-from oddsstore.serialization import SerializationError, batch_from_dict, batch_to_dict, dumps, loads
-from oddsstore.spill import SpilledBatch, SpillLineError, append_batch, read_batches
+from oddsstore.storage.serialization import SerializationError, batch_from_dict, batch_to_dict, dumps, loads
+from oddsstore.storage.spill import SpilledBatch, SpillLineError, append_batch, read_batches
 
 KICKOFF = datetime(2026, 5, 6, 11, 0, tzinfo=UTC)
 

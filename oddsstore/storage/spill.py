@@ -15,7 +15,7 @@ from pathlib import Path
 import attrs
 
 from oddsstore.models import ScrapeBatch
-from oddsstore.serialization import SerializationError, batch_from_dict, batch_to_dict, dumps, loads
+from oddsstore.storage.serialization import SerializationError, batch_from_dict, batch_to_dict, dumps, loads
 
 
 @attrs.frozen(slots=True)

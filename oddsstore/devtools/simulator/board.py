@@ -1,7 +1,7 @@
 """The simulated football board: competitions, events, which sites list them; deterministic from a seed.
 
 Only the facts of each event are kept (a few hundred bytes each); bodies and odds are generated on demand
-(see :mod:`oddsstore.simulator.odds` and :mod:`oddsstore.simulator.bodies`).
+(see :mod:`oddsstore.devtools.simulator.odds` and :mod:`oddsstore.devtools.simulator.bodies`).
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 
 import attrs
 
+from oddsstore.devtools.simulator.catalog import SiteMarket, build_catalog
 from oddsstore.models import ALL_PLATFORMS, Platform
-from oddsstore.simulator.catalog import SiteMarket, build_catalog
 
 _COUNTRIES = (
     "England", "Spain", "Italy", "Germany", "France", "Netherlands", "Portugal", "Belgium",

@@ -2,7 +2,7 @@
 
 :class:`EventCoordinator` owns no SQL and no HTTP details: it calls the site clients, ``parse_event``,
 a :class:`~oddsstore.store_worker.BatchStorer` (``store_batch`` by default) and the repositories.
-``run_full_cycle`` (in :mod:`oddsstore.cycle`) drives a whole cycle and yields progress events.
+``run_full_cycle`` (in :mod:`oddsstore.cycle.runner`) drives a whole cycle and yields progress events.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from loguru import logger
 
 from oddsstore.clients.base import SiteClient
 from oddsstore.clients.errors import SiteError
+from oddsstore.cycle.planning import MergeResult, cut_batches, merge_discoveries, prioritise
 from oddsstore.models import (
     ALL_PLATFORMS,
     EventOdds,
@@ -33,9 +34,8 @@ from oddsstore.models import (
 )
 from oddsstore.parsing import ParseError, parse_event
 from oddsstore.progress import EventScraped, EventScraping, ProgressEvent, SiteDiscovery
-from oddsstore.queueing import MergeResult, cut_batches, merge_discoveries, prioritise
-from oddsstore.storage import store_batch
-from oddsstore.store_worker import BatchStorer
+from oddsstore.storage.batch import store_batch
+from oddsstore.storage.storer import BatchStorer
 
 Parser = Callable[[Platform, dict[str, Any]], EventOdds]
 Emit = Callable[[ProgressEvent], None]
@@ -244,8 +244,8 @@ class EventCoordinator:
     def run_full_cycle(
         self, pool: asyncpg.Pool[Any], scrape_run_id: int | None = None
     ) -> AsyncGenerator[ProgressEvent, None]:
-        """Run one full cycle on ``pool`` (an async generator of progress events; see oddsstore.cycle)."""
-        from oddsstore.cycle import run_full_cycle
+        """Run one full cycle on ``pool`` (an async generator of progress events; see cycle.runner)."""
+        from oddsstore.cycle.runner import run_full_cycle
 
         return run_full_cycle(self, pool, scrape_run_id)
 

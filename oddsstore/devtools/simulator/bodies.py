@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from oddsstore.devtools.simulator.board import BoardEvent
+from oddsstore.devtools.simulator.odds import OddsBook
+from oddsstore.devtools.simulator.templates import BodyTemplates, SportyBetLine
 from oddsstore.models import Platform
-from oddsstore.simulator.board import BoardEvent
-from oddsstore.simulator.odds import OddsBook
-from oddsstore.simulator.templates import BodyTemplates, SportyBetLine
 
 
 def _iso(event: BoardEvent) -> str:

@@ -11,7 +11,7 @@ import orjson
 from oddsstore.db import Connection, load_sql
 from oddsstore.models import Market, Outcome, Platform
 
-_LATEST_FOR_EVENT = load_sql("odds/select_latest_odds_for_event")
+_LATEST_FOR_EVENT = load_sql("reads/select_latest_odds_for_event")
 
 
 @attrs.frozen(slots=True)

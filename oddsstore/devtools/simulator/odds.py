@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from array import array
 
+from oddsstore.devtools.simulator.catalog import SiteMarket, int_key
 from oddsstore.models import Platform
-from oddsstore.simulator.catalog import SiteMarket, int_key
 
 _MASK = 0xFFFFFFFFFFFFFFFF
 _MARGIN = {Platform.BETPAWA: 0.06, Platform.SPORTYBET: 0.05, Platform.BET9JA: 0.07}

@@ -33,8 +33,8 @@ import attrs
 from loguru import logger
 
 from oddsstore.models import ScrapeBatch, StoreResult
-from oddsstore.spill import append_batch
-from oddsstore.store_worker import DEFERRED, LateStore, StoreFn
+from oddsstore.storage.spill import append_batch
+from oddsstore.storage.storer import DEFERRED, LateStore, StoreFn
 
 #: Errors after which a new connection (now or later) may succeed.
 RETRYABLE: tuple[type[BaseException], ...] = (

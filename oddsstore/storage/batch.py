@@ -23,12 +23,12 @@ from typing import Any, TypeVar
 
 from loguru import logger
 
-from oddsstore.batch_rows import BatchPlan, BatchRows, SnapshotBatch, build_batch_rows, plan_batch
 from oddsstore.db import Connection
 from oddsstore.models import ScrapeBatch, StoreResult
 from oddsstore.repositories.events import EventsRepository
 from oddsstore.repositories.scrape_status import ScrapeStatusRepository
 from oddsstore.repositories.snapshots import SnapshotsRepository
+from oddsstore.storage.rows import BatchPlan, BatchRows, SnapshotBatch, build_batch_rows, plan_batch
 
 __all__ = ["BatchRows", "build_batch_rows", "store_batch"]
 

@@ -5,17 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from oddsstore.models import Platform
-from oddsstore.simulator.board import Board, BoardEvent, Competition
-from oddsstore.simulator.bodies import (
+from oddsstore.devtools.simulator.board import Board, BoardEvent, Competition
+from oddsstore.devtools.simulator.bodies import (
     bet9ja_odds,
     bet9ja_summary,
     betpawa_summary,
     sportybet_event_data,
     sportybet_market,
 )
-from oddsstore.simulator.odds import OddsBook
-from oddsstore.simulator.templates import BodyTemplates
+from oddsstore.devtools.simulator.odds import OddsBook
+from oddsstore.devtools.simulator.templates import BodyTemplates
+from oddsstore.models import Platform
 
 
 def _competitions(board: Board, platform: Platform) -> list[tuple[Competition, int]]:

@@ -10,12 +10,12 @@ from typing import Any
 
 import attrs
 
+from oddsstore.devtools.simulator.board import Board, BoardConfig
+from oddsstore.devtools.simulator.faults import NO_FAULTS, FaultConfig
+from oddsstore.devtools.simulator.latency import DEFAULT_LATENCY, LatencyProfile
+from oddsstore.devtools.simulator.odds import OddsBook
+from oddsstore.devtools.simulator.templates import BodyTemplates
 from oddsstore.models import ALL_PLATFORMS, Platform
-from oddsstore.simulator.board import Board, BoardConfig
-from oddsstore.simulator.faults import NO_FAULTS, FaultConfig
-from oddsstore.simulator.latency import DEFAULT_LATENCY, LatencyProfile
-from oddsstore.simulator.odds import OddsBook
-from oddsstore.simulator.templates import BodyTemplates
 
 
 @attrs.frozen(slots=True)

@@ -10,10 +10,10 @@ from typing import Any
 
 import attrs
 
+from oddsstore.devtools.simulator.board import Board
+from oddsstore.devtools.simulator.catalog import SiteMarket
+from oddsstore.devtools.simulator.odds import format_line
 from oddsstore.models import Platform
-from oddsstore.simulator.board import Board
-from oddsstore.simulator.catalog import SiteMarket
-from oddsstore.simulator.odds import format_line
 
 _HANDICAP_TYPES = {"total": "NORMAL", "asian": "ASIAN", "european": "EUROPEAN"}
 

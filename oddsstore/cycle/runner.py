@@ -6,7 +6,7 @@ is given, beats the row's heart every few seconds and after every batch, and alw
 ``completed``, ``partial`` (some events failed on every site, or a site's discovery failed, in whole or
 in part), or ``failed`` (nothing stored, an error, a cancellation, the consumer closing the generator
 early, or batches the storer could not store or spilled mid-cycle: those are in a spill file, see
-``oddsstore.retrying_storer``). The final write
+``oddsstore.storage.retrying``). The final write
 is shielded from cancellation, retried on a fresh pool connection if the lock connection broke (the
 database restarted), and the lock is released.
 
@@ -25,9 +25,10 @@ from typing import Any
 import asyncpg
 from loguru import logger
 
-from oddsstore.coordinator import EventCoordinator
+from oddsstore.cycle.coordinator import EventCoordinator
+from oddsstore.cycle.pipeline import CycleTotals, run_pipeline
+from oddsstore.cycle.planning import count_by_coverage, count_by_urgency
 from oddsstore.models import RunStatus, StoreResult
-from oddsstore.pipeline import CycleTotals, run_pipeline
 from oddsstore.progress import (
     TERMINAL_TYPES,
     CycleComplete,
@@ -38,10 +39,8 @@ from oddsstore.progress import (
     ProgressEvent,
     QueueBuilt,
 )
-from oddsstore.queueing import count_by_coverage, count_by_urgency
 from oddsstore.repositories.scrape_runs import RunCounters, ScrapeRunsRepository
-from oddsstore.retrying_storer import RetryingStorer, describe
-from oddsstore.run_end import (
+from oddsstore.storage.ledger import (
     DB_ERRORS,
     as_conn,
     close_abandoned_runs,
@@ -49,7 +48,8 @@ from oddsstore.run_end import (
     recount,
     run_to_end,
 )
-from oddsstore.store_worker import BatchStorer, DeferringStorer
+from oddsstore.storage.retrying import RetryingStorer, describe
+from oddsstore.storage.storer import BatchStorer, DeferringStorer
 
 LOCK_HELD = "another scrape cycle is running on this database"
 

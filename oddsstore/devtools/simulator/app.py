@@ -16,13 +16,13 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from oddsstore.devtools.simulator import faults as fault_bodies
+from oddsstore.devtools.simulator import listings
+from oddsstore.devtools.simulator.board import Board
+from oddsstore.devtools.simulator.bodies import bet9ja_event, betpawa_event, sportybet_event
+from oddsstore.devtools.simulator.faults import FaultConfig
+from oddsstore.devtools.simulator.state import SimulatorConfig, SimulatorState, SiteStats
 from oddsstore.models import ALL_PLATFORMS, Platform
-from oddsstore.simulator import faults as fault_bodies
-from oddsstore.simulator import listings
-from oddsstore.simulator.board import Board
-from oddsstore.simulator.bodies import bet9ja_event, betpawa_event, sportybet_event
-from oddsstore.simulator.faults import FaultConfig
-from oddsstore.simulator.state import SimulatorConfig, SimulatorState, SiteStats
 
 STATE: web.AppKey[SimulatorState] = web.AppKey("state", SimulatorState)
 _PAD = b" " * 65536

@@ -28,11 +28,11 @@ from aiohttp import web
 from loguru import logger
 
 from oddsstore.clients import ClientSettings, open_clients
-from oddsstore.coordinator import CoordinatorSettings, EventCoordinator
+from oddsstore.cycle.coordinator import CoordinatorSettings, EventCoordinator
 from oddsstore.models import ALL_PLATFORMS, Platform, RunStatus
 from oddsstore.progress import TERMINAL_TYPES, CycleFailed, ProgressEvent
-from oddsstore.reporting import load_report
 from oddsstore.repositories import ScrapeRunsRepository
+from oddsstore.service.reports import load_report
 
 SERVICE_KEY = web.AppKey("oddsstore_cycle_service", object)
 

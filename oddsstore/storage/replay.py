@@ -18,9 +18,9 @@ import attrs
 from loguru import logger
 
 from oddsstore.repositories.scrape_runs import RunCounters, ScrapeRunsRepository
-from oddsstore.retrying_storer import RETRYABLE, describe
-from oddsstore.spill import SpillLineError, read_batches
-from oddsstore.storage import store_batch
+from oddsstore.storage.batch import store_batch
+from oddsstore.storage.retrying import RETRYABLE, describe
+from oddsstore.storage.spill import SpillLineError, read_batches
 
 
 @attrs.define(slots=True)

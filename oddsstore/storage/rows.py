@@ -25,7 +25,7 @@ from oddsstore.repositories.columns import (
     SnapshotColumns,
     StatusColumns,
 )
-from oddsstore.validation import (
+from oddsstore.storage.validation import (
     clean_event_facts,
     clean_message,
     format_rejections,

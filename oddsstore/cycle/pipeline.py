@@ -26,11 +26,11 @@ from collections.abc import Awaitable, Callable, Sequence
 
 import attrs
 
-from oddsstore.coordinator import Emit, EventCoordinator
+from oddsstore.cycle.coordinator import Emit, EventCoordinator
+from oddsstore.cycle.planning import requests_by_platform
 from oddsstore.models import EventTarget, ScrapeBatch, ScrapedEvent, StoreResult
 from oddsstore.progress import BatchComplete, BatchStart
-from oddsstore.queueing import requests_by_platform
-from oddsstore.store_worker import DEFERRED, BatchStorer, DeferringStorer
+from oddsstore.storage.storer import DEFERRED, BatchStorer, DeferringStorer
 
 
 @attrs.define(slots=True)
