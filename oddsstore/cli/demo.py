@@ -106,7 +106,7 @@ class _Progress:
                 self.bar.update(1)
         elif isinstance(event, BatchComplete):
             self.store_ms += event.store_ms
-            self.snapshots += event.snapshots
+            self.snapshots += event.snapshots_created
             if self.bar is not None:
                 self.bar.set_postfix(batches=event.batch_index + 1, snapshots=self.snapshots, refresh=False)
 
