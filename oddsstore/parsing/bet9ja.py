@@ -25,6 +25,11 @@ from oddsstore.parsing.oddskeys import param_number, split_odds_key
 BAD_ODDS_KEY = "bad_odds_key"
 
 
+def group_line(param: str | None) -> float | None:
+    """The line of an odds-key group: its numeric parameter, None without one (ParseError if not a number)."""
+    return None if param is None else param_number(param)
+
+
 def _markets(odds: Any, asm: a.MarketAssembler) -> None:
     table = market_table().bet9ja
     groups: set[tuple[str, str | None]] = set()
@@ -59,7 +64,7 @@ def _markets(odds: Any, asm: a.MarketAssembler) -> None:
         asm.skip(a.UNMAPPED_MARKET, len(unmapped))
     for (_, param), (mdef, outcomes) in buckets.items():
         try:
-            line = None if param is None else param_number(param)
+            line = group_line(param)
         except ParseError:
             asm.skip(a.BAD_SPECIFIER)
             continue

@@ -106,7 +106,9 @@ class MarketTable:
 
 
 @attrs.frozen(slots=True)
-class _Row:
+class TableRow:
+    """One CSV row: one outcome of one market, with each site's key and spelling."""
+
     canonical_id: str
     market_name: str
     betpawa_market_id: str
@@ -118,11 +120,12 @@ class _Row:
     position: int
 
 
-def _read_rows(text: str) -> list[_Row]:
-    rows: list[_Row] = []
+def read_rows(text: str) -> list[TableRow]:
+    """The CSV text as rows, stripped (the audit reads them to find site keys no payload uses)."""
+    rows: list[TableRow] = []
     for raw in csv.DictReader(io.StringIO(text)):
         rows.append(
-            _Row(
+            TableRow(
                 canonical_id=raw["canonical_id"].strip(),
                 market_name=raw["market_name"].strip(),
                 betpawa_market_id=raw["betpawa_market_id"].strip(),
@@ -139,8 +142,8 @@ def _read_rows(text: str) -> list[_Row]:
 
 def build_table(text: str) -> MarketTable:
     """Build the lookup dicts from the CSV text (public for tests that check the shipped table)."""
-    by_market: dict[str, list[_Row]] = defaultdict(list)
-    for row in _read_rows(text):
+    by_market: dict[str, list[TableRow]] = defaultdict(list)
+    for row in read_rows(text):
         by_market[row.canonical_id].append(row)
 
     betpawa: dict[str, MarketDef] = {}

@@ -33,7 +33,7 @@ from oddsstore.parsing.common import (
 )
 from oddsstore.parsing.errors import ParseError
 from oddsstore.parsing.mapping import OutcomeRef, SportyMarket, market_table
-from oddsstore.parsing.specifiers import parse_specifier
+from oddsstore.parsing.specifiers import Specifier, parse_specifier
 
 _MATCH_PREFIX = "sr:match:"
 _ACTIVE, _SUSPENDED = 0, 1  # market status; anything else (deactivated, settled, cancelled) is skipped
@@ -46,6 +46,14 @@ def sportradar_id(event_id: str) -> str | None:
         if number.isdigit() and number.isascii():
             return number
     return None
+
+
+def market_line(sm: SportyMarket, spec: Specifier) -> float | None:
+    """The line of a SportyBet market entry: its total, else its home handicap; ParseError when a market
+    that must carry one of them (markets.md) does not."""
+    if (sm.needs_total and spec.total is None) or (sm.needs_handicap and spec.handicap_home is None):
+        raise ParseError("specifier", "the market's line is missing")
+    return spec.total if spec.total is not None else spec.handicap_home
 
 
 def _resolve(sm: SportyMarket, desc: Any, teams: tuple[str, str]) -> OutcomeRef | None:
@@ -104,14 +112,11 @@ def _market(market: Any, path: str, teams: tuple[str, str], asm: a.MarketAssembl
         return
     try:
         spec = parse_specifier(m.get("specifier"))
+        line = market_line(sm, spec)
     except ParseError:
         asm.skip(a.BAD_SPECIFIER)
         return
-    if (sm.needs_total and spec.total is None) or (sm.needs_handicap and spec.handicap_home is None):
-        asm.skip(a.BAD_SPECIFIER)
-        return
     outcomes = _outcomes(sm, list_field(m, "outcomes", path), status == _SUSPENDED, teams, asm)
-    line = spec.total if spec.total is not None else spec.handicap_home
     asm.add(
         market_id=sm.market.market_id,
         market_name=sm.market.name,
