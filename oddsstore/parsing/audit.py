@@ -280,7 +280,7 @@ def _bet9ja_sources(raw: Any, table: MarketTable) -> list[_Source]:
         source.outcomes += odds_value(value) is not None
         refs = table.bet9ja.get(market, {})
         try:
-            line = group_line(param)
+            line = group_line(market, param)
         except ParseError:
             continue
         source.targets.update((ref.market.market_id, line) for ref in refs.values() if ref.name is not None)

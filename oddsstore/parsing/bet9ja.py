@@ -19,22 +19,23 @@ from oddsstore.parsing.common import (
     str_field,
 )
 from oddsstore.parsing.errors import ParseError
-from oddsstore.parsing.mapping import MarketDef, market_table
+from oddsstore.parsing.mapping import BET9JA_FIXED_LINES, MarketDef, market_table
 from oddsstore.parsing.oddskeys import param_number, split_odds_key
 
 BAD_ODDS_KEY = "bad_odds_key"
 
 
-def group_line(param: str | None) -> float | None:
-    """The line of an odds-key group: its numeric parameter, None without one (ParseError if not a number)."""
-    return None if param is None else param_number(param)
+def group_line(market: str, param: str | None) -> float | None:
+    """The line of an odds-key group: its numeric parameter (ParseError if not a number); without one, the
+    market's fixed line (``BET9JA_FIXED_LINES``) or None."""
+    return BET9JA_FIXED_LINES.get(market) if param is None else param_number(param)
 
 
 def _markets(odds: Any, asm: a.MarketAssembler) -> None:
     table = market_table().bet9ja
     groups: set[tuple[str, str | None]] = set()
     unmapped: set[tuple[str, str | None]] = set()
-    buckets: dict[tuple[str, str | None], tuple[MarketDef, list[tuple[int, Outcome]]]] = {}
+    buckets: dict[tuple[str, str | None], tuple[MarketDef, list[tuple[int, Outcome]], str]] = {}
     for key, raw in odds.items():
         try:
             market, param, suffix = split_odds_key(key)
@@ -57,14 +58,14 @@ def _markets(odds: Any, asm: a.MarketAssembler) -> None:
         if value is None:
             asm.skip(a.BAD_ODDS)
             continue
-        bucket = buckets.setdefault((ref.market.market_id, param), (ref.market, []))
+        bucket = buckets.setdefault((ref.market.market_id, param), (ref.market, [], market))
         bucket[1].append((ref.position, Outcome(name=ref.name, odds=value)))  # no suspended flag
     asm.seen += len(groups)
     if unmapped:
         asm.skip(a.UNMAPPED_MARKET, len(unmapped))
-    for (_, param), (mdef, outcomes) in buckets.items():
+    for (_, param), (mdef, outcomes, market) in buckets.items():
         try:
-            line = group_line(param)
+            line = group_line(market, param)
         except ParseError:
             asm.skip(a.BAD_SPECIFIER)
             continue

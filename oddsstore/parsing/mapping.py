@@ -33,6 +33,19 @@ SPORTYBET_TOTAL_IDS = frozenset(
     + [str(i) for i in range(900300, 900308)]
 )
 SPORTYBET_HANDICAP_IDS = frozenset(["14", "16", "65", "66", "87", "88", "165", "176"])
+TOTAL, HANDICAP = "total", "hcp"
+# The specifier key that carries each line market's line (a SportyBet market without one here takes its
+# total, else its home handicap, when it has either). Next Goal's line is the goal number, as BetPawa's
+# 28000224 "Goal {handicap}" row carries it ("1st Goal", goalnr=1, is BetPawa's line 1).
+SPORTYBET_LINE_KEYS: Mapping[str, str] = {
+    **{market_id: TOTAL for market_id in SPORTYBET_TOTAL_IDS},
+    **{market_id: HANDICAP for market_id in SPORTYBET_HANDICAP_IDS},
+    "8": "goalnr",
+}
+
+# Bet9ja keys without a parameter whose market has a line all the same: "First Team to Score" is BetPawa's
+# Next Goal for goal number 1.
+BET9JA_FIXED_LINES: Mapping[str, float] = {"S_1STGOAL": 1.0}
 
 # Bet9ja holds home and away team totals in one key: split them into BetPawa's two markets.
 # (odds-key market, outcome suffix) -> (BetPawa market id, BetPawa outcome name)
@@ -94,8 +107,7 @@ class OutcomeRef:
 class SportyMarket:
     market: MarketDef
     by_desc: Mapping[str, OutcomeRef]  # desc.lower() -> outcome
-    needs_total: bool
-    needs_handicap: bool
+    line_key: str | None  # the specifier key its line must come from (SPORTYBET_LINE_KEYS)
 
 
 @attrs.frozen(slots=True)
@@ -180,8 +192,7 @@ def build_table(text: str) -> MarketTable:
                 SportyMarket(
                     market=market,
                     by_desc=by_desc,
-                    needs_total=first.sportybet_market_id in SPORTYBET_TOTAL_IDS,
-                    needs_handicap=first.sportybet_market_id in SPORTYBET_HANDICAP_IDS,
+                    line_key=SPORTYBET_LINE_KEYS.get(first.sportybet_market_id),
                 ),
             )
         for r in rows:

@@ -32,7 +32,7 @@ from oddsstore.parsing.common import (
     str_field,
 )
 from oddsstore.parsing.errors import ParseError
-from oddsstore.parsing.mapping import OutcomeRef, SportyMarket, market_table
+from oddsstore.parsing.mapping import HANDICAP, TOTAL, OutcomeRef, SportyMarket, market_table
 from oddsstore.parsing.specifiers import Specifier, parse_specifier
 
 _MATCH_PREFIX = "sr:match:"
@@ -49,11 +49,21 @@ def sportradar_id(event_id: str) -> str | None:
 
 
 def market_line(sm: SportyMarket, spec: Specifier) -> float | None:
-    """The line of a SportyBet market entry: its total, else its home handicap; ParseError when a market
-    that must carry one of them (markets.md) does not."""
-    if (sm.needs_total and spec.total is None) or (sm.needs_handicap and spec.handicap_home is None):
-        raise ParseError("specifier", "the market's line is missing")
-    return spec.total if spec.total is not None else spec.handicap_home
+    """The line of a SportyBet market entry, from the specifier key the table names for it (the total,
+    the home handicap, or another key such as ``goalnr``); a market without one takes its total, else its
+    home handicap, else None. ParseError when the named key is missing or not a number."""
+    if sm.line_key is None:
+        return spec.total if spec.total is not None else spec.handicap_home
+    if sm.line_key == TOTAL:
+        line = spec.total
+    elif sm.line_key == HANDICAP:
+        line = spec.handicap_home
+    else:
+        value = number(spec.extras.get(sm.line_key))
+        line = None if value is None else value + 0.0
+    if line is None:
+        raise ParseError("specifier", f"the market's line ({sm.line_key}) is missing")
+    return line
 
 
 def _resolve(sm: SportyMarket, desc: Any, teams: tuple[str, str]) -> OutcomeRef | None:

@@ -50,7 +50,8 @@ def test_every_market_with_a_betpawa_id_and_outcome_names_is_covered() -> None:
                 ref = table.bet9ja[r["bet9ja_key"]][r["bet9ja_suffix"]]
                 assert ref.market is market
                 assert ref.name == (r["betpawa_outcome"] or None)
-    assert comparable == len(table.betpawa) == 99  # markets.md: 99 comparable markets
+    # markets.md: the reference table has 99 comparable markets; issue 11 pairs more from the payloads
+    assert comparable == len(table.betpawa) >= 99
 
 
 def test_bet9ja_keys_and_suffixes_never_point_at_two_markets() -> None:

@@ -1,0 +1,102 @@
+"""Issue 11's mapping fixes on SR 68995116, one test per item: the prices are read from the raw payloads
+here (walking the JSON by hand, not through the parser) and compared with what is parsed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from oddsstore.models import EventOdds, Market, Platform
+from oddsstore.parsing import parse_event
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+BP, SB, B9 = Platform.BETPAWA, Platform.SPORTYBET, Platform.BET9JA
+
+
+def load(relative: str) -> Any:
+    return json.loads((FIXTURES / relative).read_text("utf-8"))
+
+
+RAW = {
+    BP: load("betpawa/event_v3_prematch_68995116.json"),
+    SB: load("sportybet/event_prematch_68995116.json"),
+    B9: load("bet9ja/event_prematch_68995116.json"),
+}
+
+
+@pytest.fixture(scope="module")
+def parsed() -> dict[Platform, EventOdds]:
+    return {p: parse_event(p, body) for p, body in RAW.items()}
+
+
+# --- the raw prices ----------------------------------------------------------------------------------
+
+
+def betpawa_prices(market_id: str, line: str | None = None, raw: Any = None) -> dict[str, float]:
+    """name -> price over the market's rows (only the rows whose formattedHandicap is ``line``, if given)."""
+    prices: dict[str, float] = {}
+    for market in (raw or RAW[BP])["markets"]:
+        if market["marketType"]["id"] != market_id:
+            continue
+        for row in market["row"]:
+            if line is None or row.get("formattedHandicap") == line:
+                prices.update({p["name"]: p.get("price", p.get("odds")) for p in row["prices"]})
+    return prices
+
+
+def sportybet_prices(market_id: str, specifier: str | None = None, raw: Any = None) -> dict[str, float]:
+    """desc -> odds of the market entry with that specifier (the first entry when none is given)."""
+    for market in (raw or RAW[SB])["data"]["markets"]:
+        if market["id"] == market_id and (specifier is None or market.get("specifier") == specifier):
+            return {o["desc"]: float(o["odds"]) for o in market["outcomes"]}
+    return {}
+
+
+def bet9ja_prices(market: str, param: str | None = None, raw: Any = None) -> dict[str, float]:
+    """suffix -> odds of the keys ``<market>_<suffix>`` (or ``<market>@<param>_<suffix>``)."""
+    head = market if param is None else f"{market}@{param}"
+    odds = (raw or RAW[B9])["D"]["O"]
+    return {key[len(head) + 1 :]: float(v) for key, v in odds.items() if key.startswith(head + "_")}
+
+
+def markets(event: EventOdds, market_id: str) -> dict[float | None, Market]:
+    return {m.line: m for m in event.markets if m.market_id == market_id}
+
+
+def pairs(market: Market) -> list[tuple[str, float]]:
+    return [(o.name, o.odds) for o in market.outcomes]
+
+
+# --- 1. Next Goal ------------------------------------------------------------------------------------
+
+
+def test_1_next_goal_is_paired_at_goal_number_one(parsed: dict[Platform, EventOdds]) -> None:
+    bp = betpawa_prices("28000224", line="1")
+    sb = sportybet_prices("8", "goalnr=1")
+    b9 = bet9ja_prices("S_1STGOAL")
+    assert (bp, sb, b9) == (  # the issue's figures: the raw walk reads the right prices
+        {"1": 1.94, "None": 11.04, "2": 2.2},
+        {"Home": 1.93, "None": 11.0, "Away": 2.2},
+        {"1": 1.88, "X": 9.7, "2": 2.1},
+    )
+    expected = {
+        BP: [("1", bp["1"]), ("None", bp["None"]), ("2", bp["2"])],
+        SB: [("1", sb["Home"]), ("None", sb["None"]), ("2", sb["Away"])],
+        B9: [("1", b9["1"]), ("None", b9["X"]), ("2", b9["2"])],
+    }
+    for platform, outcomes in expected.items():
+        assert list(markets(parsed[platform], "28000224")) == [1.0], platform
+        assert pairs(markets(parsed[platform], "28000224")[1.0]) == outcomes, platform
+
+
+def test_1_sportybet_next_goal_without_its_goal_number_is_a_bad_specifier() -> None:
+    raw = load("sportybet/event_prematch_68995116.json")
+    entry = next(m for m in raw["data"]["markets"] if m["id"] == "8")
+    second = {**entry, "specifier": "goalnr=2"}
+    raw["data"]["markets"] = [{**entry, "specifier": None}, {**entry, "specifier": "goalnr=x"}, second]
+    event = parse_event(SB, raw)
+    assert event.skipped == {"bad_specifier": 2}
+    assert [(m.market_id, m.line) for m in event.markets] == [("28000224", 2.0)]
