@@ -100,3 +100,48 @@ def test_1_sportybet_next_goal_without_its_goal_number_is_a_bad_specifier() -> N
     event = parse_event(SB, raw)
     assert event.skipped == {"bad_specifier": 2}
     assert [(m.market_id, m.line) for m in event.markets] == [("28000224", 2.0)]
+
+
+# --- 2. 1X2 1UP / 2UP, Double Chance 1UP -------------------------------------------------------------
+
+
+def test_2_1x2_1up_on_the_three_sites(parsed: dict[Platform, EventOdds]) -> None:
+    bp = betpawa_prices("28000810")
+    sb = sportybet_prices("60200")
+    b9 = bet9ja_prices("S_1X21")
+    assert next(m["desc"] for m in RAW[SB]["data"]["markets"] if m["id"] == "60200") == "1X2 - 1UP"
+    expected = {
+        BP: [("1", bp["1"]), ("X", bp["X"]), ("2", bp["2"])],
+        SB: [("1", sb["Home"]), ("X", sb["Draw"]), ("2", sb["Away"])],
+        B9: [("1", b9["11"]), ("X", b9["X1"]), ("2", b9["21"])],
+    }
+    for platform, outcomes in expected.items():
+        assert pairs(markets(parsed[platform], "28000810")[None]) == outcomes, platform
+
+
+def test_2_1x2_2up_and_double_chance_1up() -> None:
+    """BetPawa prices 2UP and DC 1UP only on the v4 capture (another match): its names are the table's.
+    SR 68995116's SportyBet 60100 and Bet9ja S_1X22 are 2UP ("1X2 - 2UP", "1X2 2UP")."""
+    v4 = load("betpawa/event_v4_prematch_67691078.json")
+    betpawa = parse_event(BP, v4)
+    for market_id in ("28000850", "80000"):
+        raw = betpawa_prices(market_id, raw=v4)
+        assert pairs(markets(betpawa, market_id)[None]) == list(raw.items())  # known names, in table order
+    sportybet, bet9ja = parse_event(SB, RAW[SB]), parse_event(B9, RAW[B9])
+    sb, b9 = sportybet_prices("60100"), bet9ja_prices("S_1X22")
+    assert pairs(markets(sportybet, "28000850")[None]) == [
+        ("1", sb["Home"]),
+        ("X", sb["Draw"]),
+        ("2", sb["Away"]),
+    ]
+    assert pairs(markets(bet9ja, "28000850")[None]) == [("1", b9["12"]), ("X", b9["X2"]), ("2", b9["22"])]
+    # No captured SportyBet payload has 60110 (Double Chance 1UP): a DC entry relabelled stands for it.
+    body = load("sportybet/event_prematch_68995116.json")
+    dc = next(m for m in body["data"]["markets"] if m["id"] == "10")
+    body["data"]["markets"] = [{**dc, "id": "60110", "desc": "Double Chance - 1UP"}]
+    (market,) = parse_event(SB, body).markets
+    by_desc = {o["desc"]: float(o["odds"]) for o in dc["outcomes"]}
+    assert (market.market_id, pairs(market)) == (
+        "80000",
+        [("1X", by_desc["Home or Draw"]), ("X2", by_desc["Draw or Away"]), ("12", by_desc["Home or Away"])],
+    )
