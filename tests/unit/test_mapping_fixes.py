@@ -35,15 +35,24 @@ def parsed() -> dict[Platform, EventOdds]:
 # --- the raw prices ----------------------------------------------------------------------------------
 
 
-def betpawa_prices(market_id: str, line: str | None = None, raw: Any = None) -> dict[str, float]:
-    """name -> price over the market's rows (only the rows whose formattedHandicap is ``line``, if given)."""
+def betpawa_prices(
+    market_id: str, line: str | None = None, raw: Any = None, handicap: str | None = None
+) -> dict[str, float]:
+    """name -> price over the market's rows (only the rows whose formattedHandicap is ``line``, or the
+    prices whose handicap is ``handicap``, if given)."""
     prices: dict[str, float] = {}
     for market in (raw or RAW[BP])["markets"]:
         if market["marketType"]["id"] != market_id:
             continue
         for row in market["row"]:
             if line is None or row.get("formattedHandicap") == line:
-                prices.update({p["name"]: p.get("price", p.get("odds")) for p in row["prices"]})
+                prices.update(
+                    {
+                        p["name"]: p.get("price", p.get("odds"))
+                        for p in row["prices"]
+                        if handicap is None or p.get("handicap") == handicap
+                    }
+                )
     return prices
 
 
@@ -60,6 +69,13 @@ def bet9ja_prices(market: str, param: str | None = None, raw: Any = None) -> dic
     head = market if param is None else f"{market}@{param}"
     odds = (raw or RAW[B9])["D"]["O"]
     return {key[len(head) + 1 :]: float(v) for key, v in odds.items() if key.startswith(head + "_")}
+
+
+def bet9ja_params(market: str, raw: Any = None) -> list[str | None]:
+    """The parameters of ``<market>@<param>_<suffix>`` keys; [None] when the market has none."""
+    odds = (raw or RAW[B9])["D"]["O"]
+    found = {k[len(market) + 1 : k.rfind("_")] for k in odds if k.startswith(market + "@")}
+    return sorted(found, key=float) or [None]
 
 
 def markets(event: EventOdds, market_id: str) -> dict[float | None, Market]:
@@ -145,3 +161,76 @@ def test_2_1x2_2up_and_double_chance_1up() -> None:
         "80000",
         [("1X", by_desc["Home or Draw"]), ("X2", by_desc["Draw or Away"]), ("12", by_desc["Home or Away"])],
     )
+
+
+# --- 3. Bet9ja keys the payloads use -----------------------------------------------------------------
+
+# (BetPawa market, Bet9ja key, Bet9ja suffix -> table outcome, BetPawa payload name -> table outcome)
+DC_BTTS_1H = {"1XGGHT": "1X - Yes", "1XNGHT": "1X - No", "X2GGHT": "X2 - Yes", "X2NGHT": "X2 - No"}
+ITEM_3 = [
+    pytest.param("1096787", "S_TEAMCORNER", {"1": "1", "X": "X", "2": "2"}, {}, id="corners 1X2"),
+    pytest.param("1096788", "S_TEAMCORNER1T", {"1": "1", "X": "X", "2": "2"}, {}, id="corners 1X2 1H"),
+    pytest.param("1096784", "S_C1HTOU", {"O": "Over", "U": "Under"}, {}, id="corners O/U 1H"),
+    pytest.param(
+        "4926",
+        "S_EXACTGOAL",
+        {"1": "1", "2": "2", "3": "3", "4": "4", "5": "5", "6": "6+"},
+        {},
+        id="exact goals",
+    ),
+    pytest.param(
+        "4942", "S_GOALSHOME", {"0": "0", "1": "1", "2": "2", "3+": "3+"}, {}, id="home exact goals"
+    ),
+    pytest.param(
+        "4938", "S_GOALSAWAY", {"0": "0", "1": "1", "2": "2", "3+": "3+"}, {}, id="away exact goals"
+    ),
+    pytest.param(
+        "4870",
+        "S_LASTSCORE",
+        {"1": "Home", "N": "No Goal", "2": "Away"},
+        {"1": "Home", "2": "Away"},
+        id="last goal",
+    ),
+    pytest.param(
+        "1096782",
+        "S_SCORET",
+        {"1": "Home Team Only", "2": "Away Team Only", "GG": "Both Teams", "NG": "Neither"},
+        {"Home": "Home Team Only", "Away": "Away Team Only", "Both": "Both Teams", "No Goal": "Neither"},
+        id="teams to score",
+    ),
+    pytest.param(
+        "28000021",
+        "S_DCGGNGHT",
+        {**DC_BTTS_1H, "12GGHT": "12 - Yes", "12NGHT": "12 - No"},
+        {},
+        id="DC & GG 1H",
+    ),
+]
+
+
+@pytest.mark.parametrize(("market_id", "key", "names", "betpawa_names"), ITEM_3)
+def test_3_bet9ja_keys_the_payloads_use_are_paired_where_betpawa_prices_agree(
+    parsed: dict[Platform, EventOdds],
+    market_id: str,
+    key: str,
+    names: dict[str, str],
+    betpawa_names: dict[str, str],
+) -> None:
+    by_line = markets(parsed[B9], market_id)
+    params = bet9ja_params(key)
+    assert set(by_line) == {None if p is None else float(p) for p in params}
+    for param in params:
+        raw = bet9ja_prices(key, param)
+        assert set(raw) == set(names)  # every suffix the payload uses is one the table knows
+        market = by_line[None if param is None else float(param)]
+        assert {o.name: o.odds for o in market.outcomes} == {names[s]: v for s, v in raw.items() if v > 1.0}
+        # the pairing is confirmed: BetPawa's raw prices of the same bets agree where they are short
+        betpawa = betpawa_prices(market_id, handicap=param)
+        assert betpawa, market_id
+        compared = 0
+        for suffix, price in raw.items():
+            other = {betpawa_names.get(n, n): v for n, v in betpawa.items()}.get(names[suffix])
+            if other is not None and price > 1.0 and max(price, other) < 6.0:
+                assert max(price, other) / min(price, other) <= 1.35, (suffix, price, other)
+                compared += 1
+        assert compared >= 1
