@@ -234,3 +234,18 @@ def test_3_bet9ja_keys_the_payloads_use_are_paired_where_betpawa_prices_agree(
                 assert max(price, other) / min(price, other) <= 1.35, (suffix, price, other)
                 compared += 1
         assert compared >= 1
+
+
+# --- 4. Bet9ja second-half exact goals ---------------------------------------------------------------
+
+
+def test_4_bet9ja_exactly_two_second_half_goals_is_not_betpawas_2_plus(
+    parsed: dict[Platform, EventOdds],
+) -> None:
+    b9 = bet9ja_prices("S_GOALS2T")  # "2nd Half - Total Goals": 1, 2 (exactly two), 3 (three or more)
+    sb = sportybet_prices("93", "variant=sr:exact_goals:2+")
+    assert b9["2"] != sb["2+"]  # 3.4 for exactly two, 2.20 for two or more
+    assert pairs(markets(parsed[B9], "4912")[None]) == [("1", b9["1"])]
+    assert pairs(markets(parsed[SB], "4912")[None]) == [("0", sb["0"]), ("1", sb["1"]), ("2+", sb["2+"])]
+    # the first half was right already: BetPawa's 4898 is 0, 1, 2+ and Bet9ja's "2" and "3" are not 2+
+    assert pairs(markets(parsed[B9], "4898")[None]) == [("1", bet9ja_prices("S_GOALS1T")["1"])]
