@@ -249,3 +249,45 @@ def test_4_bet9ja_exactly_two_second_half_goals_is_not_betpawas_2_plus(
     assert pairs(markets(parsed[SB], "4912")[None]) == [("0", sb["0"]), ("1", sb["1"]), ("2+", sb["2+"])]
     # the first half was right already: BetPawa's 4898 is 0, 1, 2+ and Bet9ja's "2" and "3" are not 2+
     assert pairs(markets(parsed[B9], "4898")[None]) == [("1", bet9ja_prices("S_GOALS1T")["1"])]
+
+
+# --- 5. team corner and booking totals are range markets on BetPawa ---------------------------------
+
+RANGE_IDS = ("1096793", "1096797", "1096794", "1096802", "1096768", "1096770", "1096769", "1096771")
+OVER_UNDER_SOURCES = {
+    SB: [str(i) for i in range(900300, 900308)],
+    B9: ["S_CORNERSHOMEOU", "S_CORNERSAWAYOU", "S_OUBOOKHOME", "S_OUBOOKAWAY"],
+}
+
+
+def test_5_over_under_lines_are_not_stored_under_betpawa_range_markets() -> None:
+    events = {
+        SB: [RAW[SB], load("sportybet/event_prematch_71583282.json")],
+        B9: [RAW[B9], load("bet9ja/event_prematch_71549302.json")],
+    }
+    offered = 0
+    for platform, bodies in events.items():
+        for body in bodies:
+            if platform is SB:
+                offered += sum(1 for m in body["data"]["markets"] if m["id"] in OVER_UNDER_SOURCES[SB])
+            else:
+                offered += sum(1 for k in body["D"]["O"] if k.split("@")[0] in OVER_UNDER_SOURCES[B9])
+            event = parse_event(platform, body)
+            assert not [m.market_id for m in event.markets if m.market_id in RANGE_IDS], platform
+    assert offered > 20  # the payloads do offer those over/under lines
+
+
+def test_5_betpawa_range_markets_keep_their_range_outcomes() -> None:
+    live = load("betpawa/event_v3_live_67645534.json")
+    (away_corners,) = [m for m in live["markets"] if m["marketType"]["id"] == "1096797"]
+    names = [p["name"] for row in away_corners["row"] for p in row["prices"]]
+    assert names == ["0-2", "3-4", "5-6", "7+"]  # the captured BetPawa range market (closed, priced 0)
+    # the same market open, its prices listed backwards: stored under its own names, in the table's order
+    for row in away_corners["row"]:
+        row["prices"].reverse()
+        for k, price in enumerate(row["prices"]):
+            price.update(price=2.0 + k, suspended=False)
+    event = parse_event(BP, live)
+    (market,) = [m for m in event.markets if m.market_id == "1096797"]
+    raw = {p["name"]: p["price"] for row in away_corners["row"] for p in row["prices"]}
+    assert pairs(market) == [(n, raw[n]) for n in names]
