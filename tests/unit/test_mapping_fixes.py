@@ -291,3 +291,66 @@ def test_5_betpawa_range_markets_keep_their_range_outcomes() -> None:
     (market,) = [m for m in event.markets if m.market_id == "1096797"]
     raw = {p["name"]: p["price"] for row in away_corners["row"] for p in row["prices"]}
     assert pairs(market) == [(n, raw[n]) for n in names]
+
+
+# --- 6. outcome names that join BetPawa's: Last Corner, Multigoals -----------------------------------
+
+MULTIGOALS = [  # BetPawa id, SportyBet id, Bet9ja key, Bet9ja suffix -> BetPawa outcome
+    ("28000047", "548", "S_NGOALS", {f"{a}-{b}": f"{a}-{b}" for a in range(1, 6) for b in range(a + 1, 7)}),
+    ("28000065", "552", "S_MGOAL1T", {"12": "1-2", "13": "1-3", "23": "2-3"}),
+    ("28000071", "553", "S_MGOAL2T", {"12": "1-2", "13": "1-3", "23": "2-3"}),
+    ("28000077", "549", "S_TMGHO", {"HO12": "1-2", "HO13": "1-3", "HO23": "2-3"}),
+    ("28000083", "550", "S_TMGAW", {"AW12": "1-2", "AW13": "1-3", "AW23": "2-3"}),
+]
+
+
+@pytest.mark.parametrize(("betpawa_id", "sportybet_id", "bet9ja_key", "suffixes"), MULTIGOALS)
+def test_6_multigoals_join_betpawas_outcomes(
+    parsed: dict[Platform, EventOdds],
+    betpawa_id: str,
+    sportybet_id: str,
+    bet9ja_key: str,
+    suffixes: dict[str, str],
+) -> None:
+    bp = betpawa_prices(betpawa_id)
+    sb = sportybet_prices(sportybet_id)
+    b9 = bet9ja_prices(bet9ja_key)
+    assert len(sb) >= 5 and b9 and set(b9) <= set(suffixes)  # Bet9ja has no "1-6" on this match
+    got = {p: {o.name: o.odds for o in markets(parsed[p], betpawa_id)[None].outcomes} for p in (BP, SB, B9)}
+    assert got[BP] == {n: v for n, v in bp.items() if v > 1.0}  # BetPawa's 1-5 and 1-6 are priced 0
+    assert got[SB] == sb  # every SportyBet outcome kept, under the name BetPawa gives it
+    assert got[B9] == {suffixes[s]: v for s, v in b9.items()}
+    assert set(got[SB]) <= set(bp) and set(got[B9]) <= set(bp)
+    for name, price in got[SB].items():  # the pairing is confirmed by the short prices
+        if name in got[BP] and max(price, got[BP][name]) < 6.0:
+            assert max(price, got[BP][name]) / min(price, got[BP][name]) <= 1.35, name
+
+
+def test_6_last_corner_takes_betpawas_names(parsed: dict[Platform, EventOdds]) -> None:
+    for market_id, sportybet_id, bet9ja_key in (
+        ("1096795", "164", "S_LASTCORNER"),
+        ("1096796", "175", "S_LCH"),
+    ):
+        sb, b9 = sportybet_prices(sportybet_id), bet9ja_prices(bet9ja_key)
+        assert pairs(markets(parsed[SB], market_id)[None]) == [
+            ("1", sb["Home"]),
+            ("No Corner", sb["None"]),
+            ("2", sb["Away"]),
+        ]
+        assert pairs(markets(parsed[B9], market_id)[None]) == [
+            ("1", b9["1"]),
+            ("No Corner", b9["X"]),
+            ("2", b9["2"]),
+        ]
+    # BetPawa prices Last Corner on no captured match: a Corner 1X2 market relabelled stands for it
+    raw = load("betpawa/event_v3_prematch_68995116.json")
+    corner = next(m for m in raw["markets"] if m["marketType"]["id"] == "1096787")
+    corner["marketType"]["id"] = "1096795"
+    prices = corner["row"][0]["prices"]
+    for price in prices:
+        price["name"] = {"X": "No Corner"}.get(price["name"], price["name"])
+    prices.sort(key=lambda p: p["name"] != "No Corner")  # listed first: the table's order must win
+    raw["markets"] = [corner]
+    (market,) = parse_event(BP, raw).markets
+    by_name = {p["name"]: p["price"] for p in prices}
+    assert pairs(market) == [("1", by_name["1"]), ("No Corner", by_name["No Corner"]), ("2", by_name["2"])]
