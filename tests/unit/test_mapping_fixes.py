@@ -354,3 +354,30 @@ def test_6_last_corner_takes_betpawas_names(parsed: dict[Platform, EventOdds]) -
     (market,) = parse_event(BP, raw).markets
     by_name = {p["name"]: p["price"] for p in prices}
     assert pairs(market) == [("1", by_name["1"]), ("No Corner", by_name["No Corner"]), ("2", by_name["2"])]
+
+
+# --- 7. half-time correct scores whole ---------------------------------------------------------------
+
+
+def _score(name: str) -> str:
+    """ "1:2" / "1-2" -> "1-2"; Bet9ja's "OTH" and "Other" -> "Other"."""
+    return "Other" if name in ("OTH", "Other") else name.replace(":", "-")
+
+
+@pytest.mark.parametrize(
+    ("market_id", "sportybet_id", "bet9ja_key"), [("3819", "81", "S_CS1T"), ("4063", "98", "S_CS2T")]
+)
+def test_7_half_time_correct_scores_keep_all_ten_outcomes(
+    parsed: dict[Platform, EventOdds], market_id: str, sportybet_id: str, bet9ja_key: str
+) -> None:
+    raw = {
+        BP: betpawa_prices(market_id),
+        SB: {_score(d): v for d, v in sportybet_prices(sportybet_id).items()},
+        B9: {_score(s): v for s, v in bet9ja_prices(bet9ja_key).items()},
+    }
+    assert len(raw[BP]) == 10 and raw[SB].keys() == raw[B9].keys() == raw[BP].keys()
+    for platform, prices in raw.items():
+        (market,) = markets(parsed[platform], market_id).values()
+        assert {o.name: o.odds for o in market.outcomes} == prices, platform
+        names = [o.name for o in market.outcomes]
+        assert names.index("0-0") < names.index("1-0") < names.index("2-2") < names.index("Other")
