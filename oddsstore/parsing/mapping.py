@@ -74,7 +74,7 @@ BETPAWA_OUTCOME_ALIASES: Mapping[str, Mapping[str, str]] = {
 # Likewise SportyBet descs seen in the captured events that differ from the table's sportybet_desc.
 SPORTYBET_DESC_ALIASES: Mapping[str, Mapping[str, str]] = {
     "9": {"None": "No Goal"},
-    "30": {"Only Home": "Home only", "Only Away": "Away only"},
+    "30": {"Only Home": "Home only", "Only Away": "Away only", "None": "Neither"},
 }
 
 

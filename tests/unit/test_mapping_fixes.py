@@ -381,3 +381,19 @@ def test_7_half_time_correct_scores_keep_all_ten_outcomes(
         assert {o.name: o.odds for o in market.outcomes} == prices, platform
         names = [o.name for o in market.outcomes]
         assert names.index("0-0") < names.index("1-0") < names.index("2-2") < names.index("Other")
+
+
+# --- 8. SportyBet Teams to Score "None" --------------------------------------------------------------
+
+
+def test_8_sportybet_teams_to_score_none_is_betpawas_neither(parsed: dict[Platform, EventOdds]) -> None:
+    sb = sportybet_prices("30")
+    bp = betpawa_prices("1096782")
+    assert pairs(markets(parsed[SB], "1096782")[None]) == [
+        ("Home Team Only", sb["Only Home"]),
+        ("Away Team Only", sb["Only Away"]),
+        ("Both Teams", sb["Both teams"]),
+        ("Neither", sb["None"]),
+    ]
+    (betpawa,) = markets(parsed[BP], "1096782").values()
+    assert {o.name: o.odds for o in betpawa.outcomes}["Neither"] == bp["No Goal"]
