@@ -1,0 +1,43 @@
+"""Pairings the mapping audit found on SR 68995116 beyond issue 11's eight items: markets BetPawa and a
+competitor both price that the table left unpaired. Prices come from the raw payloads (raw_prices)."""
+
+from __future__ import annotations
+
+import pytest
+from raw_prices import B9, BP, RAW, SB, bet9ja_prices, betpawa_prices, markets, sportybet_prices
+
+from oddsstore.models import EventOdds, Platform
+from oddsstore.parsing import parse_event
+
+
+@pytest.fixture(scope="module")
+def parsed() -> dict[Platform, EventOdds]:
+    return {p: parse_event(p, body) for p, body in RAW.items()}
+
+
+def prices_of(event: EventOdds, market_id: str) -> dict[str, float]:
+    (market,) = markets(event, market_id).values()
+    return {o.name: o.odds for o in market.outcomes}
+
+
+def test_multiscores_take_betpawas_names(parsed: dict[Platform, EventOdds]) -> None:
+    bp, sb = betpawa_prices("28000035"), sportybet_prices("551")
+    spelled = {"Other Homewin": "Other Home Win", "Other Awaywin": "Other Away Win"}
+    assert len(sb) == len(bp) == 11
+    assert prices_of(parsed[BP], "28000035") == bp
+    assert prices_of(parsed[SB], "28000035") == {spelled.get(d, d): v for d, v in sb.items()}
+    ratios = [max(bp[spelled.get(d, d)], v) / min(bp[spelled.get(d, d)], v) for d, v in sb.items()]
+    assert max(ratios) <= 1.35  # 4.25 / 3.93 on "1:0, 2:0 or 3:0", 2.94 / 2.75 on Draw
+
+
+def test_half_time_full_time_correct_score_on_the_three_sites(parsed: dict[Platform, EventOdds]) -> None:
+    bp = betpawa_prices("28000228")  # "0-0/1-0"
+    sb = {d.replace(":", "-").replace(" ", "/"): v for d, v in sportybet_prices("46").items()}  # "0:0 1:0"
+    b9 = bet9ja_prices("S_HTFTCS")  # "0-0/1-0"
+    assert len(bp) == 46 and set(sb) == set(b9) == set(bp)
+    assert prices_of(parsed[BP], "28000228") == bp
+    assert prices_of(parsed[SB], "28000228") == sb
+    assert prices_of(parsed[B9], "28000228") == b9
+    # every price is long (BetPawa caps them at 94.91); half of them agree within x1.13
+    ratios = sorted(max(bp[n], sb[n]) / min(bp[n], sb[n]) for n in bp)
+    assert min(bp.values()) > 6.0 and ratios[len(ratios) // 2] < 1.15
