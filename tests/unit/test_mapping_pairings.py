@@ -41,3 +41,18 @@ def test_half_time_full_time_correct_score_on_the_three_sites(parsed: dict[Platf
     # every price is long (BetPawa caps them at 94.91); half of them agree within x1.13
     ratios = sorted(max(bp[n], sb[n]) / min(bp[n], sb[n]) for n in bp)
     assert min(bp.values()) > 6.0 and ratios[len(ratios) // 2] < 1.15
+
+
+def test_total_corner_ranges(parsed: dict[Platform, EventOdds]) -> None:
+    full_bp, full_sb = betpawa_prices("1096803"), sportybet_prices("169")  # 0-8, 9-11, 12+
+    half_bp, half_sb = betpawa_prices("1096804"), sportybet_prices("182")  # 0-4, 5-6, 7+
+    half_b9 = {s.removesuffix("HT"): v for s, v in bet9ja_prices("S_MULTICH1").items()}  # 04HT 56HT 7HT
+    half_b9 = {{"04": "0-4", "56": "5-6", "7": "7+"}[s]: v for s, v in half_b9.items()}
+    assert set(full_bp) == set(full_sb) and set(half_bp) == set(half_sb) == set(half_b9)
+    assert prices_of(parsed[BP], "1096803") == full_bp and prices_of(parsed[SB], "1096803") == full_sb
+    assert prices_of(parsed[BP], "1096804") == half_bp and prices_of(parsed[SB], "1096804") == half_sb
+    assert prices_of(parsed[B9], "1096804") == half_b9
+    for theirs, ours in ((full_sb, full_bp), (half_sb, half_bp), (half_b9, half_bp)):
+        assert all(max(v, ours[n]) / min(v, ours[n]) <= 1.35 for n, v in theirs.items())
+    # Bet9ja's Number Corner (exact counts: < 7, 7, 8, ... 20+) is another market: not 1096803
+    assert bet9ja_prices("S_NCORN") and "1096803" not in {m.market_id for m in parsed[B9].markets}
