@@ -56,3 +56,21 @@ def test_total_corner_ranges(parsed: dict[Platform, EventOdds]) -> None:
         assert all(max(v, ours[n]) / min(v, ours[n]) <= 1.35 for n, v in theirs.items())
     # Bet9ja's Number Corner (exact counts: < 7, 7, 8, ... 20+) is another market: not 1096803
     assert bet9ja_prices("S_NCORN") and "1096803" not in {m.market_id for m in parsed[B9].markets}
+
+
+HALF_CLEAN_SHEETS = [  # BetPawa clean sheet market, Bet9ja "the other team scores in that half" market
+    ("3810", "S_2SCOREHT"),  # Home clean sheet 1H = Away Score 1st Half: No
+    ("3801", "S_1SCOREHT"),  # Away clean sheet 1H = Home Score 1st Half: No
+    ("3813", "S_2SCORE2T"),
+    ("3804", "S_1SCORE2T"),
+]
+
+
+@pytest.mark.parametrize(("market_id", "bet9ja_key"), HALF_CLEAN_SHEETS)
+def test_half_clean_sheets_pair_with_bet9ja_other_team_to_score(
+    parsed: dict[Platform, EventOdds], market_id: str, bet9ja_key: str
+) -> None:
+    b9, bp = bet9ja_prices(bet9ja_key), betpawa_prices(market_id)
+    assert prices_of(parsed[B9], market_id) == {"Yes": b9["N"], "No": b9["Y"]}
+    assert prices_of(parsed[BP], market_id) == bp
+    assert abs(bp["Yes"] - b9["N"]) <= 0.12 and abs(bp["No"] - b9["Y"]) <= 0.12  # 1.57/1.57, 2.17/2.16 ...
