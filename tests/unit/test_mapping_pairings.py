@@ -74,3 +74,21 @@ def test_half_clean_sheets_pair_with_bet9ja_other_team_to_score(
     assert prices_of(parsed[B9], market_id) == {"Yes": b9["N"], "No": b9["Y"]}
     assert prices_of(parsed[BP], market_id) == bp
     assert abs(bp["Yes"] - b9["N"]) <= 0.12 and abs(bp["No"] - b9["Y"]) <= 0.12  # 1.57/1.57, 2.17/2.16 ...
+
+
+def test_full_time_correct_score_other_is_not_the_same_bet_on_betpawa(
+    parsed: dict[Platform, EventOdds],
+) -> None:
+    """BetPawa's "Other covers every scoreline that isn't listed", and 4429 lists 0-5, 0-6, 1-5, 5-0, 5-1,
+    6-0 but not 3-4, 4-3, 4-4; SportyBet 45 and Bet9ja S_CSFT list the 0-4 x 0-4 grid: their Other is
+    another bet (BetPawa 40.78, SportyBet 36.00, Bet9ja 26)."""
+    bp = betpawa_prices("4429")
+    sb = {d.replace(":", "-"): v for d, v in sportybet_prices("45").items()}
+    b9 = {s.replace(":", "-"): v for s, v in bet9ja_prices("S_CSFT").items()}
+    assert {"0-5", "6-0"} <= set(bp) and not {"3-4", "4-4"} & set(bp)
+    assert {"3-4", "4-4"} <= set(sb) and not {"0-5", "6-0"} & set(sb) and "Other" in sb and "OTH" in b9
+    assert prices_of(parsed[BP], "4429")["Other"] == bp["Other"]
+    for platform, raw in ((SB, sb), (B9, b9)):
+        got = prices_of(parsed[platform], "4429")
+        assert "Other" not in got
+        assert got == {n: v for n, v in raw.items() if n in bp and n != "Other"}  # every shared score kept
