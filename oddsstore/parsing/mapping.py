@@ -58,6 +58,11 @@ BET9JA_TEAM_TOTAL_SPLITS: Mapping[str, Mapping[str, tuple[str, str]]] = {
     },
 }
 
+# Markets whose outcomes are players: no table can list them, they join by the player's name. SportyBet
+# market id -> (BetPawa market id, name). SportyBet spells a player "Surname, Given (Team)" where BetPawa
+# has "Given Surname": all 49 Anytime Goalscorer names of SR 68995116 meet once turned round.
+SPORTYBET_PLAYER_MARKETS: Mapping[str, tuple[str, str]] = {"40": ("129108", "Anytime Goalscorer")}
+
 
 # BetPawa's own payloads name a few outcomes differently from the table's betpawa_outcome column; these
 # aliases (seen in the captured v3/v4 events) land them on the table's names so the sites join.
@@ -108,6 +113,7 @@ class SportyMarket:
     market: MarketDef
     by_desc: Mapping[str, OutcomeRef]  # desc.lower() -> outcome
     line_key: str | None  # the specifier key its line must come from (SPORTYBET_LINE_KEYS)
+    players: bool = False  # outcomes are players (SPORTYBET_PLAYER_MARKETS), named from their desc
 
 
 @attrs.frozen(slots=True)
@@ -206,6 +212,10 @@ def build_table(text: str) -> MarketTable:
             split_market = betpawa.get(market_id)
             if split_market is not None and outcome in split_market.positions:
                 bet9ja[key][suffix] = OutcomeRef(split_market, outcome, split_market.positions[outcome])
+
+    for sportybet_id, (market_id, name) in SPORTYBET_PLAYER_MARKETS.items():
+        players = MarketDef(market_id=market_id, name=name, handicap_type=None, positions={}, aliases={})
+        sportybet[sportybet_id] = SportyMarket(market=players, by_desc={}, line_key=None, players=True)
 
     return MarketTable(betpawa=betpawa, sportybet=sportybet, bet9ja=dict(bet9ja))
 

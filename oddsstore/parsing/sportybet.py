@@ -8,6 +8,9 @@ word (``"Home (-0.5)"`` -> Home), a team name (``"Wuhan Three Towns FC"`` -> Hom
 A blind fallback by list index is not used: it mislabels whole markets (SportyBet's Multigoals lists
 ``1-2, 1-3...`` where the table has ``0-1 Goals, 2-3 Goals...``; its ``Home/Away & Yes`` sits where the
 table has ``Draw or Away & Yes``). What cannot be placed is counted as ``unknown_outcome``.
+
+Player markets (``SPORTYBET_PLAYER_MARKETS``: Anytime Goalscorer) have no table outcomes: each desc is
+turned into BetPawa's spelling of the player (``"Hailong, Li (Qingdao Hainiu FC)"`` -> ``"Li Hailong"``).
 """
 
 from __future__ import annotations
@@ -86,15 +89,32 @@ def _resolve(sm: SportyMarket, desc: Any, teams: tuple[str, str]) -> OutcomeRef 
     return None
 
 
+def player_name(desc: Any) -> str | None:
+    """``"Hailong, Li (Qingdao Hainiu FC)"`` -> ``"Li Hailong"``: a SportyBet player as BetPawa names him."""
+    if not isinstance(desc, str):
+        return None
+    name = desc.strip()
+    if name.endswith(")") and " (" in name:
+        name = name[: name.rindex(" (")]
+    surname, comma, given = name.partition(",")
+    return " ".join(f"{given} {surname}".split() if comma else name.split()) or None
+
+
+def _player(sm: SportyMarket, desc: Any, index: int) -> OutcomeRef | None:
+    name = player_name(desc)
+    return None if name is None else OutcomeRef(sm.market, name, index)  # the site's order
+
+
 def _outcomes(
     sm: SportyMarket, outcomes: list[Any], suspended: bool, teams: tuple[str, str], asm: a.MarketAssembler
 ) -> list[tuple[int, Outcome]]:
     kept: list[tuple[int, Outcome]] = []
-    for raw in outcomes:
+    for k, raw in enumerate(outcomes):
         if not isinstance(raw, Mapping):
             asm.skip(a.UNKNOWN_OUTCOME)
             continue
-        ref = _resolve(sm, raw.get("desc"), teams)
+        desc = raw.get("desc")
+        ref = _player(sm, desc, k) if sm.players else _resolve(sm, desc, teams)
         if ref is None:
             asm.skip(a.UNKNOWN_OUTCOME)
             continue

@@ -19,7 +19,7 @@ import pytest
 from oddsstore.models import EventOdds, Market, Platform
 from oddsstore.parsing import parse_event
 from oddsstore.parsing.audit import FAR_RATIO, SHORT_ODDS, MappingAudit, audit_mapping
-from oddsstore.parsing.mapping import table_text
+from oddsstore.parsing.mapping import SPORTYBET_PLAYER_MARKETS, table_text
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 FILES = {
@@ -149,6 +149,7 @@ def test_raw_markets_that_map_to_nothing(parsed: dict[Platform, EventOdds], audi
         and r["betpawa_outcome"]
         and r["sportybet_desc"]
     }
+    target.update({k: market_id for k, (market_id, _) in SPORTYBET_PLAYER_MARKETS.items()})  # no rows
     outcomes: Counter[str] = Counter()
     for market in RAW[Platform.SPORTYBET]["data"]["markets"]:
         outcomes[market["id"]] += sum(1 for o in market["outcomes"] if float(o["odds"]) > 1.0)

@@ -3,6 +3,8 @@ competitor both price that the table left unpaired. Prices come from the raw pay
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from raw_prices import B9, BP, RAW, SB, bet9ja_prices, betpawa_prices, markets, sportybet_prices
 
@@ -92,3 +94,26 @@ def test_full_time_correct_score_other_is_not_the_same_bet_on_betpawa(
         got = prices_of(parsed[platform], "4429")
         assert "Other" not in got
         assert got == {n: v for n, v in raw.items() if n in bp and n != "Other"}  # every shared score kept
+
+
+PLAYER = re.compile(r"(?:(?P<surname>[^,]+), )?(?P<given>[^(]+?) \((?P<team>[^)]*)\)")  # SportyBet's spelling
+
+
+def test_anytime_goalscorer_joins_by_player_name(parsed: dict[Platform, EventOdds]) -> None:
+    bp = betpawa_prices("129108")  # "Li Hailong"
+    raw = next(m for m in RAW[SB]["data"]["markets"] if m["id"] == "40")  # "Hailong, Li (Qingdao Hainiu FC)"
+    expected: dict[str, float] = {}
+    for outcome in raw["outcomes"]:
+        match = re.fullmatch(
+            r"(?:(?P<surname>[^,]+), )?(?P<given>[^(]+?) \((?P<team>[^)]*)\)", outcome["desc"]
+        )
+        if match is None or outcome["isActive"] != 1:
+            continue  # "No Goal", priced 0.00 and closed
+        name = f"{match['given']} {match['surname']}" if match["surname"] else match["given"]
+        expected[name] = float(outcome["odds"])
+    assert len(expected) == len(bp) == 49
+    got = prices_of(parsed[SB], "129108")
+    assert got == expected and set(got) == set(bp)
+    assert list(got) == list(expected)  # in SportyBet's order
+    short = [(bp[n], v) for n, v in got.items() if max(bp[n], v) < 6.0]
+    assert short and all(max(a, b) / min(a, b) <= 1.35 for a, b in short)
