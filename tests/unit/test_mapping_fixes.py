@@ -20,7 +20,7 @@ from raw_prices import (
 
 from oddsstore.models import EventOdds, Platform
 from oddsstore.parsing import parse_event
-from oddsstore.validation import market_problem
+from oddsstore.storage.validation import market_problem
 
 
 @pytest.fixture(scope="module")
