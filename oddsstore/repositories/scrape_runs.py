@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 
 import asyncpg
 import attrs
@@ -21,9 +22,22 @@ _RECOMPUTE = load_sql("scrape_runs/recompute_counters")
 _FAIL_ABANDONED = load_sql("scrape_runs/fail_abandoned_runs")
 _TRY_LOCK = load_sql("scrape_runs/try_cycle_lock")
 _RELEASE_LOCK = load_sql("scrape_runs/release_cycle_lock")
+_LOCK_HOLDER = load_sql("scrape_runs/select_lock_holder")
+_CLAIM = load_sql("scrape_runs/claim_run")
+_ORIGIN = load_sql("scrape_runs/select_run_origin")
+_RECORD_REPLAY = load_sql("scrape_runs/record_replay")
 
 # Key of the session-level advisory lock held by a running cycle (any fixed bigint; "odds" in ASCII).
 CYCLE_LOCK_KEY = 0x6F646473
+
+
+@attrs.frozen(slots=True)
+class RunOrigin:
+    """Where a run lives: the cluster (``system_identifier``), the database and the run's start time."""
+
+    system_identifier: str
+    database: str
+    started_at: datetime | None
 
 
 @attrs.frozen(slots=True)
@@ -128,12 +142,31 @@ class ScrapeRunsRepository:
         self, *, except_run_id: int, reason: str, stale_after_s: float = 0.0
     ) -> int:
         """Finish as ``failed`` (with ``reason``) every ``running`` run but ``except_run_id`` whose
-        heartbeat is older than ``stale_after_s``; return how many.
+        recorded lock backend is gone, or whose heartbeat is older than ``stale_after_s``, and whose
+        backend does not hold the cycle lock; return how many.
 
         Only safe while holding the cycle lock: then no other cycle is alive to finish its own run.
         """
-        status = await self._conn.execute(_FAIL_ABANDONED, except_run_id, reason, stale_after_s)
+        status = await self._conn.execute(
+            _FAIL_ABANDONED, except_run_id, reason, stale_after_s, self._lock_key
+        )
         return int(status.rsplit(" ", 1)[-1])
+
+    async def claim(self, *, run_id: int) -> bool:
+        """Record this session's backend as the holder of the running run's lock; ``False`` if the run
+        is not ``running`` (another cycle closed it)."""
+        status = await self._conn.execute(_CLAIM, run_id)
+        return status.rsplit(" ", 1)[-1] != "0"
+
+    async def origin(self, *, run_id: int) -> RunOrigin:
+        """The database's identity and the run's start time (``None`` if there is no such run)."""
+        record = await self._conn.fetchrow(_ORIGIN, run_id)
+        assert record is not None
+        return RunOrigin(record["system_identifier"], record["database"], record["started_at"])
+
+    async def record_replay(self, *, run_id: int, status: RunStatus, error: str) -> None:
+        """Say on a finished run what a replay stored (status and error)."""
+        await self._conn.execute(_RECORD_REPLAY, run_id, status.value, error[:2000])
 
     async def recompute_counters(self, *, run_id: int, reason: str) -> RunCounters | None:
         """Set the run's counters from its rows (status and snapshot rows, market rows); a run still
@@ -148,3 +181,8 @@ class ScrapeRunsRepository:
     async def release_cycle_lock(self) -> bool:
         """Release the cycle lock; ``False`` if this session did not hold it."""
         return bool(await self._conn.fetchval(_RELEASE_LOCK, self._lock_key))
+
+    async def lock_holder(self) -> int | None:
+        """The backend pid holding the cycle lock, ``None`` if nobody does."""
+        pid = await self._conn.fetchval(_LOCK_HOLDER, self._lock_key)
+        return None if pid is None else int(pid)

@@ -16,68 +16,169 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Coroutine, Mapping
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
 from typing import Any
 
 import asyncpg
+import attrs
 from loguru import logger
 
 from oddsstore.db import Connection
 from oddsstore.errors import TRANSIENT_DB_ERRORS, RetryPolicy, retry_transient
 from oddsstore.models import RunStatus
-from oddsstore.repositories.scrape_runs import RunCounters, ScrapeRunsRepository
+from oddsstore.repositories.scrape_runs import RunCounters, RunOrigin, ScrapeRunsRepository
 
 LOCK_HELD = "another scrape cycle is running on this database"
-ABANDONED_REASON = "abandoned: its cycle stopped without finalizing the run (no heartbeat)"
+LOCK_LOST = "stopped: the cycle lock was lost with its database connection and another cycle took it"
+RUN_CLOSED = "stopped: another cycle closed this run while its database connection was lost"
+ABANDONED_REASON = "abandoned: its cycle stopped without finalizing the run"
 ABANDONED_AFTER_S = 60.0
 #: Writing a run's end on fresh connections: a few tries, for a database that is restarting.
 FINISH_RETRY = RetryPolicy(attempts=3, base_s=0.5, max_s=2.0, jitter=False)
 FINISH_TIMEOUT_S = 10.0
+#: Client-side deadline of every ledger call (a frozen server is treated like a down one).
+CALL_TIMEOUT_S = 5.0
+#: How often a ledger whose connection broke tries to replace it (and re-take the lock).
+RECONNECT_INTERVAL_S = 1.0
+
+
+#: Transient errors after which the connection itself is fine (any other one replaces it).
+_CONNECTION_STAYS_GOOD = (asyncpg.DeadlockDetectedError, asyncpg.SerializationError)
+
+
+class _LockStillOurs(ConnectionError):
+    """The cycle's previous session still holds the lock (its backend has not noticed it is gone)."""
 
 
 class RunLedger:
     """One cycle's run row and lock. Use as ``async with RunLedger(pool, ...) as ledger`` and check
-    :attr:`locked`; leaving the block releases the lock and the connection."""
+    :attr:`locked`; leaving the block releases the lock and the connection.
 
-    def __init__(self, pool: asyncpg.Pool[Any], *, heartbeat_interval_s: float = 5.0) -> None:
+    When the lock connection breaks (the database restarted, a call hit its deadline) the next use
+    replaces it and takes the lock again; if another cycle took it meanwhile (or closed this run),
+    :attr:`lost_reason` says so and ``on_lock_lost(reason)`` is called: the cycle must stop.
+    """
+
+    def __init__(
+        self,
+        pool: asyncpg.Pool[Any],
+        *,
+        heartbeat_interval_s: float = 5.0,
+        call_timeout_s: float = CALL_TIMEOUT_S,
+        on_lock_lost: Callable[[str], None] | None = None,
+    ) -> None:
         self._pool = pool
         self._interval = heartbeat_interval_s
-        self._stack = contextlib.AsyncExitStack()
-        self._conn: Connection | None = None
+        self._timeout = call_timeout_s
+        self._on_lock_lost = on_lock_lost
+        self._conn: Any = None  # a pool connection (proxy), or None while it is being replaced
+        self._open = False
+        self._broken = False
+        self._backend_pid: int | None = None  # the backend of the session that took the lock
         self._turn = asyncio.Lock()  # the heartbeat and the cycle take turns on the connection
         self._heart: asyncio.Task[None] | None = None
         self.run_id: int | None = None
         self.locked = False
+        self.lost_reason: str | None = None
+        self.reconnects = 0  # lock connections replaced
         self.finalized = False
         self.counted: RunCounters | None = None  # the counters recomputed from the rows at the end
+        self.origin: RunOrigin | None = None  # where the run lives (for spill files)
+        self.shortfall: str | None = None  # the recount found fewer events than the cycle stored
+        self.error: str | None = None  # the run's error as finally written (with any shortfall note)
 
     async def __aenter__(self) -> RunLedger:
-        conn = await self._stack.enter_async_context(self._pool.acquire())
+        conn = await self._pool.acquire(timeout=self._timeout)
         try:
-            self.locked = await ScrapeRunsRepository(conn).try_cycle_lock()
+            async with asyncio.timeout(self._timeout):
+                self.locked = await ScrapeRunsRepository(conn).try_cycle_lock()
         except BaseException:
-            await self._stack.aclose()
+            await self._discard(conn)
             raise
         self._conn = conn
+        self._backend_pid = conn.get_server_pid()
+        self._open = True
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.stop_heartbeat()
-        if self.locked:
+        if self.locked and not self._broken:
             with contextlib.suppress(*TRANSIENT_DB_ERRORS):
                 async with self._runs() as runs:
                     await runs.release_cycle_lock()
-            self.locked = False
-        self._conn = None
-        await self._stack.aclose()
+        self.locked = False
+        self._open = False
+        if self._conn is not None:
+            conn, self._conn = self._conn, None
+            await self._discard(conn, terminate=self._broken)
+
+    async def _discard(self, conn: Any, *, terminate: bool = True) -> None:
+        """Give a connection back to the pool; a suspect one is terminated first (never reused: a
+        query may still be pending on it, on a server that does not answer)."""
+        if terminate and not conn.is_closed():
+            conn.terminate()
+        with contextlib.suppress(*TRANSIENT_DB_ERRORS):
+            async with asyncio.timeout(self._timeout):
+                await self._pool.release(conn)
+
+    async def _connection(self) -> Connection:
+        """The lock connection; a broken one is replaced and the lock taken again on the new one."""
+        if not self._open:
+            raise RuntimeError("RunLedger used outside its `async with` block")
+        if self._conn is not None and not self._broken and not self._conn.is_closed():
+            conn: Connection = self._conn
+            return conn
+        if self._conn is not None:
+            old, self._conn = self._conn, None
+            await self._discard(old)
+        self._broken = True
+        fresh = await self._pool.acquire(timeout=self._timeout)
+        try:
+            async with asyncio.timeout(self._timeout):
+                if self.locked:
+                    await self._retake(ScrapeRunsRepository(fresh))
+        except BaseException:
+            await self._discard(fresh)
+            raise
+        self._conn, self._broken = fresh, False
+        self.reconnects += 1
+        return fresh
+
+    async def _retake(self, runs: ScrapeRunsRepository) -> None:
+        if await runs.try_cycle_lock():
+            if self.run_id is not None and not await runs.claim(run_id=self.run_id):
+                await runs.release_cycle_lock()
+                self._lose(RUN_CLOSED)
+                return
+            logger.warning("run {}: cycle lock taken again on a new database connection", self.run_id)
+            return
+        holder = await runs.lock_holder()
+        if holder is None or holder == self._backend_pid:
+            raise _LockStillOurs(f"the cycle lock is still held by this cycle's old session ({holder})")
+        self._lose(f"{LOCK_LOST} (backend {holder})")
+
+    def _lose(self, reason: str) -> None:
+        self.locked = False
+        self.lost_reason = reason
+        logger.error("run {}: {}", self.run_id, reason)
+        if self._heart is not None and self._heart is not asyncio.current_task():
+            self._heart.cancel()
+        if self._on_lock_lost is not None:
+            self._on_lock_lost(reason)
 
     @contextlib.asynccontextmanager
-    async def _runs(self) -> AsyncIterator[ScrapeRunsRepository]:
-        """The run repository on the lock connection, one user at a time."""
-        if self._conn is None:
-            raise RuntimeError("RunLedger used outside its `async with` block")
+    async def _runs(self, timeout_s: float | None = None) -> AsyncIterator[ScrapeRunsRepository]:
+        """The run repository on the lock connection, one user at a time, each call with a deadline;
+        a connection that failed (lost, or past its deadline) is replaced before the next use."""
         async with self._turn:
-            yield ScrapeRunsRepository(self._conn)
+            conn = await self._connection()
+            try:
+                async with asyncio.timeout(timeout_s or self._timeout):
+                    yield ScrapeRunsRepository(conn)
+            except TRANSIENT_DB_ERRORS as exc:
+                if not isinstance(exc, _CONNECTION_STAYS_GOOD):
+                    self._broken = True
+                raise
 
     async def _best_effort(self, what: str, work: Coroutine[Any, Any, object]) -> None:
         try:
@@ -103,6 +204,9 @@ class RunLedger:
             async with self._runs() as runs:
                 run_id = (await runs.create(trigger=trigger)).id
         self.run_id = run_id
+        async with self._runs() as runs:
+            await runs.claim(run_id=run_id)
+            self.origin = await runs.origin(run_id=run_id)
         await self._close_abandoned()
         self._heart = asyncio.create_task(self._heartbeat_forever())
         return run_id
@@ -124,8 +228,9 @@ class RunLedger:
     # --- during the cycle ---------------------------------------------------------------------------
 
     async def _heartbeat_forever(self) -> None:
-        while True:
-            await asyncio.sleep(self._interval)
+        while self.lost_reason is None:
+            # a broken connection is replaced (and the lock taken again) soon, not a beat later
+            await asyncio.sleep(min(self._interval, RECONNECT_INTERVAL_S) if self._broken else self._interval)
             await self.beat()
 
     async def beat(self) -> None:
@@ -203,33 +308,74 @@ class RunLedger:
             "markets_stored": markets_stored,
         }
         reason = error or status.value
+
+        async def end(runs: ScrapeRunsRepository) -> None:
+            self.counted = await self._recount(runs, reason)
+            if self.counted is not None:
+                await self._check_shortfall(runs, status, error, events_scraped, events_failed)
+
         try:
             async with self._runs() as runs:
                 await runs.finish(run_id=run_id, status=status, error=error, **counters)
-                await runs.release_cycle_lock()
+                if self.locked:
+                    await runs.release_cycle_lock()
                 self.locked = False
-                self.counted = await self._recount(runs, reason)
             self.finalized = True
-            return True
         except TRANSIENT_DB_ERRORS as exc:
             logger.warning("finishing run {} on its own connection failed ({}); retrying", run_id, exc)
+        if self.finalized:
+            try:
+                async with self._runs(timeout_s=FINISH_TIMEOUT_S) as runs:
+                    await end(runs)
+            except TRANSIENT_DB_ERRORS as exc:
+                logger.warning("counters of run {} not recomputed from its rows: {}", run_id, exc)
+            return True
 
-        async def on_fresh_connection() -> RunCounters | None:
+        async def on_fresh_connection() -> None:
             async with asyncio.timeout(FINISH_TIMEOUT_S), self._pool.acquire() as conn:
                 runs = ScrapeRunsRepository(conn)
                 await runs.finish(run_id=run_id, status=status, error=error, **counters)
-                return await self._recount(runs, reason)
+                await end(runs)
 
         def retried(attempt: int, exc: BaseException, _delay: float) -> None:
             logger.warning("finishing run {} failed (try {}): {}", run_id, attempt, exc)
 
         try:
-            self.counted = await retry_transient(on_fresh_connection, FINISH_RETRY, on_retry=retried)
+            await retry_transient(on_fresh_connection, FINISH_RETRY, on_retry=retried)
         except TRANSIENT_DB_ERRORS as exc:
             logger.error("run {} could not be finalized: the database is unavailable ({})", run_id, exc)
             return False
         self.finalized = True
         return True
+
+    async def _check_shortfall(
+        self,
+        runs: ScrapeRunsRepository,
+        status: RunStatus,
+        error: str | None,
+        events_scraped: int,
+        events_failed: int,
+    ) -> None:
+        """The rows hold fewer events than the cycle stored (a committed batch lost in a crash, e.g.
+        with ``synchronous_commit=off``): a ``completed`` or ``partial`` run becomes ``partial`` with
+        the numbers in its error."""
+        counted = self.counted
+        assert counted is not None and self.run_id is not None
+        believed = events_scraped + events_failed
+        found = counted.events_scraped + counted.events_failed
+        if found >= believed or status not in (RunStatus.COMPLETED, RunStatus.PARTIAL):
+            return
+        note = (
+            f"recount: {found} of the {believed} events this cycle stored are in the database "
+            f"({counted.events_scraped} scraped and {counted.events_failed} failed, "
+            f"against {events_scraped} and {events_failed})"
+        )
+        self.shortfall = note
+        full = note if error is None else f"{error}; {note}"
+        await runs.finish(run_id=self.run_id, status=RunStatus.PARTIAL, error=full)
+        self.counted = attrs.evolve(counted, status=RunStatus.PARTIAL.value)
+        self.error = full
+        logger.error("run {}: {}", self.run_id, note)
 
     async def _recount(self, runs: ScrapeRunsRepository, reason: str) -> RunCounters | None:
         """Set a finished run's counters from its rows (a retry after a commit whose reply was lost
