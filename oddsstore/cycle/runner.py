@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import asyncpg
+import attrs
 from loguru import logger
 
 from oddsstore.cycle.pipeline import CycleTotals, run_pipeline
@@ -97,7 +98,9 @@ class _Cycle:
     def __init__(self, host: CycleHost, pool: asyncpg.Pool[Any], run_id: int | None) -> None:
         self.host = host
         self.settings = host.settings
-        self.ledger = RunLedger(pool, heartbeat_interval_s=self.settings.heartbeat_interval_s)
+        self.ledger = RunLedger(
+            pool, heartbeat_interval_s=self.settings.heartbeat_interval_s, on_lock_lost=self._lock_lost
+        )
         self.run_id = run_id
         self.out: asyncio.Queue[ProgressEvent | None] = asyncio.Queue()
         self.totals = CycleTotals()
@@ -105,12 +108,15 @@ class _Cycle:
         self.discovery_errors = False
         self.started = time.perf_counter()
         self.stop_reason = "cancelled"
+        self.stop_grace_s: float | None = None  # a graceful stop (a signal): storing may still take this
+        self._work_task: asyncio.Task[None] | None = None
         self.storer: BatchStorer = host.storer or default_storer(host, pool)
         self.status = RunStatus.FAILED  # how the run ended (set when it is finalized)
         self.error: str | None = None
         self.unsaved = 0  # batches the storer could not store during this cycle (spilled or lost)
         # a storer may serve several cycles: only what it spilled or lost during this one counts
         self._unsaved_before = _spilled_or_lost(self.storer)
+        self._lost_before = self.storer.lost if isinstance(self.storer, DeferringStorer) else 0
 
     def emit(self, event: ProgressEvent) -> None:
         self.out.put_nowait(event)
@@ -132,13 +138,34 @@ class _Cycle:
         finally:
             self.out.put_nowait(None)
 
+    def _lock_lost(self, reason: str) -> None:
+        """The ledger lost the cycle lock to another cycle: stop the work (the run ends ``failed``)."""
+        self.stop_reason = reason
+        if self._work_task is not None and not self._work_task.done():
+            self._work_task.cancel()
+
+    async def _run_work(self) -> None:
+        self._work_task = asyncio.create_task(self._work())
+        try:
+            await self._work_task
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if self.ledger.lost_reason is not None and (task is None or not task.cancelling()):
+                raise _Stopped(self.ledger.lost_reason) from None
+            raise
+
     async def _locked(self) -> None:
         error: str | None = None
         status: RunStatus | None = RunStatus.FAILED
         try:
             self.run_id = await self.ledger.open(run_id=self.run_id, trigger=self.settings.trigger)
-            await self._work()
+            origin = self.ledger.origin
+            if origin is not None and isinstance(self.storer, DeferringStorer):
+                self.storer.note_run_origin(self.run_id, origin)
+            await self._run_work()
             status = None  # from the counters, once the storer is drained
+        except _Stopped as stopped:
+            error = str(stopped)
         except asyncio.CancelledError:
             error = self.stop_reason
             raise
@@ -160,6 +187,11 @@ class _Cycle:
     async def _work(self) -> None:
         assert self.run_id is not None
         host = self.host
+        if isinstance(self.storer, DeferringStorer):
+            try:
+                await self.storer.check_spill_dir()
+            except OSError as exc:
+                raise RuntimeError(f"the spill directory cannot be written: {exc}") from None
         self.emit(
             CycleStart(
                 run_id=self.run_id,
@@ -242,7 +274,7 @@ class _Cycle:
         storer = self.storer if isinstance(self.storer, DeferringStorer) else None
         if storer is not None:
             try:
-                await storer.drain(error)
+                await storer.drain(error, grace_s=self.stop_grace_s)
             except Exception as exc:
                 logger.opt(exception=exc).error("draining the storer of run {} failed", self.run_id)
                 if error is None:
@@ -250,21 +282,28 @@ class _Cycle:
         if status is None:
             status, error = self._status_from_counters()
         held_back = storer.unsaved if storer is not None else 0
-        not_stored = held_back + _spilled_or_lost(self.storer) - self._unsaved_before
+        if storer is not None and held_back:
+            # spilled before the run row is written, so the row says only what happened to them
+            why = f"not stored by the end of the cycle (database unavailable: {storer.last_error})"
+            await storer.spill_remaining(why if error is None else f"{why}; the run: {error}")
+        lost_now = storer.lost if storer is not None else 0
+        not_stored = _spilled_or_lost(self.storer) - self._unsaved_before
         if storer is not None and not_stored and self.run_id is not None:
             status = RunStatus.FAILED
-            where = storer.spill_path(self.run_id)
+            lost = lost_now - self._lost_before
+            spilled = not_stored - lost
             note = f"{not_stored} batch(es) not stored (database unavailable: {storer.last_error})"
-            note += (
-                f"; spilled to {where}: store them with `oddsstore replay`"
-                if where
-                else "; LOST: no spill file"
-            )
+            where = storer.spill_path(self.run_id)
+            if spilled:
+                note += f"; {spilled} spilled to {where}: store them with `oddsstore replay`"
+            if lost:
+                how = "no spill file" if where is None else f"the spill to {where} failed"
+                note += f"; {lost} LOST: {how}"
             error = note if error is None else f"{error}; {note}"
             self.unsaved = not_stored
         self.status, self.error = status, error
         t = self.totals
-        finalized = await self.ledger.finish(
+        await self.ledger.finish(
             status,
             error,
             events_total=t.events_total,
@@ -273,11 +312,8 @@ class _Cycle:
             snapshots_created=t.snapshots_created,
             markets_stored=t.markets_stored,
         )
-        if storer is not None and held_back:
-            reason = error or ""
-            if not finalized:
-                reason += "; the run row could not be finalized either: replay finalizes it"
-            await storer.spill_remaining(reason)
+        if self.ledger.shortfall is not None:
+            self.status, self.error = RunStatus(self.ledger.counted.status), self.ledger.error  # type: ignore[union-attr]
 
     def _terminal_event(self, *, crashed: bool) -> ProgressEvent:
         """``CYCLE_FAILED`` for an exception or batches left unstored, else ``CYCLE_COMPLETE``; the
@@ -313,6 +349,26 @@ class _Cycle:
         )
 
 
+#: How long a graceful stop lets storing go on (a signal: systemd and Docker wait about 10 s).
+STOP_GRACE_S = 5.0
+
+
+@attrs.frozen(slots=True)
+class StopRequest:
+    """A graceful stop: cancel the task consuming a cycle's progress with ``task.cancel(StopRequest())``.
+
+    The cycle stops taking new work, gives the batches it holds back ``grace_s`` more to be stored
+    (at most the storer's flush timeout), spills the rest and finalizes the run with ``reason``.
+    """
+
+    reason: str = "stopped by signal"
+    grace_s: float = STOP_GRACE_S
+
+
+class _Stopped(Exception):
+    """The cycle stopped itself (its lock was lost to another cycle); the message is the reason."""
+
+
 def _partly_failed(counts: Mapping[str, int]) -> bool:
     """A site's discovery that lost some of its pages (``<kind>_failed`` or ``errors`` counts)."""
     return any(n > 0 and (key == "errors" or key.endswith("_failed")) for key, n in counts.items())
@@ -330,15 +386,21 @@ async def run_full_cycle(
     cycle = _Cycle(host, pool, scrape_run_id)
     driver = asyncio.create_task(cycle.drive())
     finished = False
+    stop: StopRequest | None = None
     try:
         while (event := await cycle.out.get()) is not None:
             yield event
             if event.type in TERMINAL_TYPES:
                 finished = True
         await driver
+    except asyncio.CancelledError as exc:
+        if exc.args and isinstance(exc.args[0], StopRequest):
+            stop = exc.args[0]
+            cycle.stop_grace_s = stop.grace_s
+        raise
     finally:
         if not driver.done():
-            cycle.stop_reason = (
+            cycle.stop_reason = (stop.reason if stop is not None else None) or (
                 "cancelled: the progress consumer stopped before the cycle ended"
                 if not finished
                 else "cancelled"
@@ -348,4 +410,4 @@ async def run_full_cycle(
             await driver
         task = asyncio.current_task()
         if task is not None and task.cancelling():  # the consumer's own cancellation, not the driver's
-            raise asyncio.CancelledError
+            raise asyncio.CancelledError(*([stop] if stop is not None else []))

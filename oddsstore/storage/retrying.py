@@ -10,10 +10,12 @@
   batch it stores late to the callback given to :meth:`RetryingStorer.on_late_store` (the pipeline
   counts it then). While the backlog is not empty new batches queue behind it, so batches are stored in
   order. When the backlog is full, its oldest batch is written to the spill file to make room.
+- Every attempt has a client-side deadline (``attempt_timeout_s``): a server that stops answering
+  (frozen, a network partition) fails the attempt like a down one, and its connection is terminated.
 - At the end of the cycle :meth:`drain` gives the backlog ``flush_timeout_s`` more (none after an
-  error or a cancellation), and :meth:`spill_remaining` writes what is left to the run's spill file
-  (``<spill_dir>/run-<id>.jsonl``: JSON lines, one batch per line with its run id and the reason), for
-  ``oddsstore replay``.
+  error or a cancellation, a bounded grace on a graceful stop), and :meth:`spill_remaining` writes
+  what is left to the run's spill file (``<spill_dir>/run-<id>.jsonl``: JSON lines, one batch per line
+  with its run id, the reason and where the run lives), for ``oddsstore replay``.
 
 Any other error (a bug, a constraint violation) is raised: it ends the cycle, it is not retried. One
 raised while the backlog is retried stops the background task for good and is raised by the next
@@ -40,7 +42,8 @@ from oddsstore.errors import (
     retry_transient,
 )
 from oddsstore.models import ScrapeBatch, StoreResult
-from oddsstore.storage.spill import append_batch
+from oddsstore.repositories.scrape_runs import RunOrigin
+from oddsstore.storage.spill import append_batch, check_writable
 from oddsstore.storage.storer import DEFERRED, LateStore, StoreFn
 
 
@@ -53,6 +56,9 @@ class StorerPolicy:
     max_pending: int = attrs.field(default=8, validator=attrs.validators.ge(1))
     flush_timeout_s: float = 60.0  # at the end of a normal cycle, how long the backlog may still take
     acquire_timeout_s: float = 10.0  # to get (or open) a pool connection
+    #: client-side deadline of one attempt (a frozen server is treated like a down one); the connection
+    #: is then terminated, never handed back to the pool with a query pending on it
+    attempt_timeout_s: float = attrs.field(default=30.0, validator=attrs.validators.gt(0))
 
     @property
     def first_try(self) -> RetryPolicy:
@@ -93,6 +99,7 @@ class RetryingStorer:
         self.lost = 0  # batches neither stored nor spilled (no spill_dir, or the write failed)
         self.spill_files: set[Path] = set()
         self.spill_reason: str | None = None  # the reason written with the last spilled batch
+        self._origins: dict[int, RunOrigin] = {}
         #: the non-retryable error that stopped the backlog flusher; raised by every later store()/drain()
         self.failure: Exception | None = None
 
@@ -122,7 +129,15 @@ class RetryingStorer:
 
     async def _attempt(self, batch: ScrapeBatch, run_id: int) -> StoreResult:
         async with self._pool.acquire(timeout=self.policy.acquire_timeout_s) as conn:
-            return await self._store(conn, batch, run_id)
+            try:
+                async with asyncio.timeout(self.policy.attempt_timeout_s):
+                    return await self._store(conn, batch, run_id)
+            except (TimeoutError, asyncio.CancelledError):
+                # past its deadline or cancelled: the connection may have a query pending on a server
+                # that does not answer; the pool opens a new one for the next attempt
+                if not conn.is_closed():
+                    conn.terminate()
+                raise
 
     async def _try(self, batch: ScrapeBatch, run_id: int, policy: RetryPolicy) -> StoreResult | None:
         """Store ``batch`` with ``policy``'s retries on new connections; ``None`` if every try failed
@@ -191,17 +206,21 @@ class RetryingStorer:
             if self._on_late is not None:
                 await self._on_late(item[0], stored)
 
-    async def drain(self, error: str | None) -> None:
-        """Give the backlog ``flush_timeout_s`` to empty (none after an error), then stop retrying.
+    async def drain(self, error: str | None, *, grace_s: float | None = None) -> None:
+        """Give the backlog ``flush_timeout_s`` to empty (none after an error; ``grace_s``, at most
+        ``flush_timeout_s``, on a graceful stop), then stop retrying.
 
         Raises the error that stopped the flusher, if one did (the backlog is then left to spill)."""
         flusher = self._flusher
         if flusher is None:
             self._raise_failure()
             return
-        if error is None and not flusher.done():
+        wait_s = self.policy.flush_timeout_s if error is None else 0.0
+        if grace_s is not None:
+            wait_s = min(self.policy.flush_timeout_s, grace_s)
+        if wait_s > 0 and not flusher.done():
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(asyncio.shield(flusher), self.policy.flush_timeout_s)
+                await asyncio.wait_for(asyncio.shield(flusher), wait_s)
         if not flusher.done():
             flusher.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -210,6 +229,14 @@ class RetryingStorer:
         self._raise_failure()
 
     # --- spilling -----------------------------------------------------------------------------------
+
+    def note_run_origin(self, run_id: int, origin: RunOrigin) -> None:
+        self._origins[run_id] = origin
+
+    async def check_spill_dir(self) -> None:
+        """Raise ``OSError`` if the spill directory cannot take a file (checked before the first batch)."""
+        if self.spill_dir is not None:
+            await asyncio.to_thread(check_writable, self.spill_dir)
 
     def spill_path(self, run_id: int) -> Path | None:
         return None if self.spill_dir is None else self.spill_dir / f"run-{run_id}.jsonl"
@@ -223,7 +250,14 @@ class RetryingStorer:
             )
             return
         try:
-            await asyncio.to_thread(append_batch, path, scrape_run_id=run_id, batch=batch, reason=reason)
+            await asyncio.to_thread(
+                append_batch,
+                path,
+                scrape_run_id=run_id,
+                batch=batch,
+                reason=reason,
+                origin=self._origins.get(run_id),
+            )
         except OSError as exc:
             self.lost += 1
             logger.error(

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from oddsstore.models import ScrapeBatch, StoreResult
+from oddsstore.repositories.scrape_runs import RunOrigin
 
 #: ``store_batch`` or a function like it: (connection, batch, run id) -> StoreResult.
 StoreFn = Callable[[Any, ScrapeBatch, int], Awaitable[StoreResult]]
@@ -46,13 +47,20 @@ class DeferringStorer(BatchStorer, Protocol):
 
     def on_late_store(self, callback: LateStore | None) -> None: ...
 
-    async def drain(self, error: str | None) -> None:
-        """Called once at the end (also when the cycle fails or is cancelled) before the run is finalized."""
+    async def drain(self, error: str | None, *, grace_s: float | None = None) -> None:
+        """Called once at the end (also when the cycle fails or is cancelled) before the run is finalized;
+        ``grace_s``: a graceful stop, held-back batches may still take that long (bounded)."""
+
+    def note_run_origin(self, run_id: int, origin: RunOrigin) -> None:
+        """Where run ``run_id`` lives (database identity, start time): written with its spilled batches."""
 
     def spill_path(self, run_id: int) -> Path | None: ...
 
+    async def check_spill_dir(self) -> None:
+        """Raise ``OSError`` if batches could not be spilled (checked before the first batch)."""
+
     async def spill_remaining(self, reason: str) -> int:
-        """Spill what is still held back (after the run row is written, so ``reason`` can say if it was)."""
+        """Spill what is still held back (before the run row is written, so it can say what happened)."""
 
 
 class NullStorer:

@@ -23,7 +23,9 @@ TIME_SCALE = 0.003
 
 class Relay:
     """``127.0.0.1:port`` -> the test database. ``cut()`` drops every relayed connection and refuses new
-    ones (the database is unreachable); ``restore()`` listens again on the same port."""
+    ones (the database is unreachable); ``restore()`` listens again on the same port. ``freeze()`` stops
+    forwarding without closing anything (a frozen server, a network partition): connections are
+    accepted and hang; ``thaw()`` forwards again."""
 
     def __init__(self, db_dsn: str) -> None:
         self._db_dsn = db_dsn
@@ -32,6 +34,8 @@ class Relay:
         self._tasks: set[asyncio.Task[None]] = set()
         self.port = 0
         self.connections = 0
+        self._flowing = asyncio.Event()
+        self._flowing.set()
 
     @property
     def dsn(self) -> str:
@@ -49,6 +53,7 @@ class Relay:
     async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             while data := await reader.read(65536):
+                await self._flowing.wait()
                 writer.write(data)
                 await writer.drain()
         except (ConnectionError, asyncio.CancelledError):
@@ -58,6 +63,8 @@ class Relay:
                 writer.close()
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._writers.add(writer)
+        await self._flowing.wait()
         up_reader, up_writer = await self._upstream()
         self.connections += 1
         self._writers |= {writer, up_writer}
@@ -71,6 +78,7 @@ class Relay:
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def cut(self) -> None:
+        self._flowing.set()
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
@@ -84,6 +92,12 @@ class Relay:
 
     async def restore(self) -> None:
         await self.start()
+
+    def freeze(self) -> None:
+        self._flowing.clear()
+
+    def thaw(self) -> None:
+        self._flowing.set()
 
 
 @contextlib.asynccontextmanager
