@@ -25,6 +25,7 @@ class EventColumns:
     tournament: list[str | None] = attrs.field(factory=list)
     country: list[str | None] = attrs.field(factory=list)
     tournament_external_id: list[str | None] = attrs.field(factory=list)
+    observed_at: list[datetime | None] = attrs.field(factory=list)  # when these facts were scraped
 
     def __len__(self) -> int:
         return len(self.sportradar_id)
@@ -44,6 +45,7 @@ class CompetitorEventColumns:
     tournament: list[str | None] = attrs.field(factory=list)
     country: list[str | None] = attrs.field(factory=list)
     tournament_external_id: list[str | None] = attrs.field(factory=list)
+    observed_at: list[datetime | None] = attrs.field(factory=list)  # when these facts were scraped
 
     def __len__(self) -> int:
         return len(self.source)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 from typing import Any
 
 import attrs
@@ -160,7 +161,9 @@ class BatchPlan:
     statuses: list[_EventStatus] = attrs.field(factory=list)
     errors: list[str] = attrs.field(factory=list)
 
-    def _add_facts(self, platform: Platform, sportradar_id: str, odds: EventOdds) -> None:
+    def _add_facts(
+        self, platform: Platform, sportradar_id: str, odds: EventOdds, observed_at: datetime | None
+    ) -> None:
         cols: EventColumns | CompetitorEventColumns
         if platform is Platform.BETPAWA:
             cols = self.events
@@ -176,6 +179,7 @@ class BatchPlan:
         cols.tournament.append(odds.tournament)
         cols.country.append(odds.country)
         cols.tournament_external_id.append(odds.tournament_id)
+        cols.observed_at.append(observed_at)  # an upsert never goes back to an older observation
 
     def _fail(self, status: _EventStatus, platform: Platform, message: str) -> None:
         status.failed.add(platform)
@@ -214,7 +218,7 @@ class BatchPlan:
             if note:
                 self._note(status, platform, note)
             seen_keys.add(key)
-            self._add_facts(platform, sr_id, odds)
+            self._add_facts(platform, sr_id, odds, event.scraped_at)
             site = _Site(key, status, platform, result.timing_ms, odds)
             (self.betpawa_sites if platform is Platform.BETPAWA else self.competitor_sites).append(site)
             status.scraped.add(platform)
