@@ -40,6 +40,7 @@ __all__ = [
     "load_sql",
     "mask_dsn",
     "migrations_dir",
+    "scrub_dsn_secrets",
     "sql_names",
     "with_database",
 ]
@@ -150,6 +151,11 @@ def _secrets_of(dsn: str) -> list[str]:
         secrets.extend(m.group(2).strip("'") for m in _KV_PASSWORD.finditer(dsn))
     # longest first so a password containing another is fully hidden
     return sorted({s for s in secrets if s}, key=len, reverse=True)
+
+
+def scrub_dsn_secrets(text: str, dsn: str) -> str:
+    """``text`` with every form of ``dsn``'s password replaced by ``***``."""
+    return _scrub(text, dsn)
 
 
 def _scrub(text: str, dsn: str) -> str:

@@ -1,7 +1,9 @@
 """``oddsstore cycle``: one full scrape cycle against the real sites (or ``--base-url`` ones).
 
 Progress goes to the log (stderr); ``--json`` prints every progress event as one JSON line on stdout.
-Exit status: 0 completed or partial, 1 failed, 3 skipped because another cycle holds the lock.
+Exit status: 0 completed or partial, 1 failed, 2 a bad input (nothing started, no run row), 3 skipped
+because another cycle holds the lock, 143 / 130 stopped by SIGTERM / SIGINT (the run is finalized as
+``failed`` with ``stopped by signal``; batches not stored in the bounded grace are spilled).
 
 Batches are stored through a ``RetryingStorer``: retried on a new connection, held back while the
 database is unavailable, and written to ``--spill-dir`` (``run-<id>.jsonl``) if the cycle ends before it
@@ -18,13 +20,23 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 from loguru import logger
 
-from oddsstore.cli._options import add_cycle_options, add_dsn, cycle_inputs
+from oddsstore.cli._options import (
+    add_cycle_options,
+    add_dsn,
+    cycle_inputs,
+    non_negative_int,
+    positive_float,
+)
+from oddsstore.cli._signals import run_stoppable, signal_exit_code
 from oddsstore.cli._tuning import tune_gc
 from oddsstore.clients import ClientSettings, open_clients
 from oddsstore.cycle.coordinator import CoordinatorSettings, EventCoordinator
-from oddsstore.db import apply_migrations, create_pool, mask_dsn
+from oddsstore.cycle.runner import StopRequest
+from oddsstore.db import MigrationError, apply_migrations, create_pool, mask_dsn
+from oddsstore.errors import DB_FAILURES, describe
 from oddsstore.models import Platform
 from oddsstore.progress import (
     BatchComplete,
@@ -35,11 +47,26 @@ from oddsstore.progress import (
     ProgressEvent,
     QueueBuilt,
 )
+from oddsstore.repositories import ScrapeRunsRepository
 from oddsstore.storage.retrying import RetryingStorer, StorerPolicy
+from oddsstore.storage.spill import check_writable
 
 EXIT_FAILED = 1
 DEFAULT_STATEMENT_TIMEOUT_MS = 60_000
 EXIT_SKIPPED = 3
+#: How long the command waits for the database to say how a stopped run ended, and to close the pool.
+_GOODBYE_TIMEOUT_S = 3.0
+
+
+class NotMigrated(Exception):
+    """The database has no oddsstore schema."""
+
+
+async def check_schema(pool: asyncpg.Pool[Any]) -> None:
+    """Raise :class:`NotMigrated` unless the database has the oddsstore tables."""
+    async with pool.acquire() as conn:
+        if await conn.fetchval("SELECT to_regclass('scrape_runs')") is None:
+            raise NotMigrated("the database has no oddsstore schema: run `oddsstore migrate` (or --migrate)")
 
 
 def register(subparsers: Any) -> None:
@@ -55,13 +82,13 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--statement-timeout-ms",
-        type=int,
+        type=non_negative_int,
         default=DEFAULT_STATEMENT_TIMEOUT_MS,
         help=f"statement_timeout of every connection (default {DEFAULT_STATEMENT_TIMEOUT_MS}; 0: none)",
     )
     parser.add_argument(
         "--flush-timeout",
-        type=float,
+        type=positive_float,
         default=StorerPolicy().flush_timeout_s,
         help="seconds the end of a cycle waits for an unavailable database before spilling (default 60)",
     )
@@ -134,24 +161,67 @@ async def run_cycle(
         await apply_migrations(dsn)
     pool = await create_pool(dsn, min_size=2, max_size=4, statement_timeout_ms=statement_timeout_ms)
     last: ProgressEvent | None = None
+    run_id: int | None = None
     storer: RetryingStorer | None = None
     try:
+        await check_schema(pool)
+        logger.info("cycle on {} for {}", mask_dsn(dsn), ", ".join(p.value for p in platforms))
         async with open_clients(settings, platforms=platforms) as clients:
             coordinator = EventCoordinator(clients, coordinator_options)
             storer = RetryingStorer(pool, coordinator.store_batch_results, spill_dir=spill_dir, policy=policy)
             coordinator.storer = storer
             async with contextlib.aclosing(coordinator.run_full_cycle(pool)) as progress:
-                async for event in progress:
-                    last = event
-                    log_progress(event)
-                    if as_json:
-                        sys.stdout.write(event.to_json().decode() + "\n")
-                        sys.stdout.flush()
+                try:
+                    async for event in progress:
+                        last = event
+                        run_id = getattr(event, "run_id", None) or run_id
+                        log_progress(event)
+                        if as_json:
+                            sys.stdout.write(event.to_json().decode() + "\n")
+                            sys.stdout.flush()
+                except asyncio.CancelledError as exc:
+                    stop = exc.args[0] if exc.args and isinstance(exc.args[0], StopRequest) else None
+                    if stop is not None:
+                        # the stop reaches the cycle even if it came while this loop was not waiting on
+                        # it; the run is finalized (through any cancellation) before this returns
+                        with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
+                            await progress.athrow(exc)
+                        if storer is not None:
+                            report_unsaved(storer)
+                            storer = None
+                        await say_how_it_ended(pool, run_id, stop.reason)
+                    raise
     finally:
-        await pool.close()
+        try:
+            await asyncio.wait_for(pool.close(), _GOODBYE_TIMEOUT_S)
+        except DB_FAILURES:  # TimeoutError is one
+            pool.terminate()
         if storer is not None:
             report_unsaved(storer)
     return exit_code(last)
+
+
+async def say_how_it_ended(pool: asyncpg.Pool[Any], run_id: int | None, reason: str) -> None:
+    """After a stop: one line saying how the run row really ended (read back from the database)."""
+    if run_id is None:
+        print(f"oddsstore cycle: {reason} before a run started", file=sys.stderr)
+        return
+    try:
+        async with asyncio.timeout(_GOODBYE_TIMEOUT_S), pool.acquire() as conn:
+            run = await ScrapeRunsRepository(conn).get(run_id=run_id)
+    except DB_FAILURES as exc:
+        run = None
+        why = describe(exc)
+    else:
+        why = "no such run"
+    if run is not None and run.status.value != "running":
+        print(f"oddsstore cycle: {reason}: run {run_id} is marked {run.status.value}", file=sys.stderr)
+    else:
+        print(
+            f"oddsstore cycle: {reason}: run {run_id} could not be finalized ({why}); it stays "
+            "'running' until the next cycle closes it (or `oddsstore replay` of its spill file)",
+            file=sys.stderr,
+        )
 
 
 def report_unsaved(storer: RetryingStorer) -> None:
@@ -173,10 +243,16 @@ def run(args: argparse.Namespace) -> int:
     if inputs is None:
         return 2
     dsn, settings, platforms, options = inputs.dsn, inputs.settings, inputs.platforms, inputs.options
+    if args.spill_dir is not None:
+        try:
+            check_writable(args.spill_dir)
+        except OSError as exc:
+            print(f"oddsstore cycle: --spill-dir {args.spill_dir} cannot be written: {exc}", file=sys.stderr)
+            return 2
     tune_gc()
-    logger.info("cycle on {} for {}", mask_dsn(dsn), ", ".join(p.value for p in platforms))
-    try:
-        return asyncio.run(
+
+    async def main() -> int:
+        code, stopped = await run_stoppable(
             run_cycle(
                 dsn,
                 settings,
@@ -187,11 +263,13 @@ def run(args: argparse.Namespace) -> int:
                 spill_dir=args.spill_dir,
                 statement_timeout_ms=args.statement_timeout_ms or None,
                 policy=StorerPolicy(flush_timeout_s=args.flush_timeout),
-            )
+            ),
+            "cycle",
         )
-    except ConnectionError as exc:
+        return signal_exit_code(stopped.signum) if stopped.signum is not None else (code or 0)
+
+    try:
+        return asyncio.run(main())
+    except (ConnectionError, MigrationError, NotMigrated) as exc:  # messages without the password
         print(f"oddsstore cycle: {exc}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print("oddsstore cycle: interrupted; the run is marked failed", file=sys.stderr)
-        return 130

@@ -260,7 +260,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if not getattr(args, "verbose", False):
         logger.remove()
-        logger.add(sys.stderr, level="WARNING")
+        logger.add(sys.stderr, level="WARNING", diagnose=False, backtrace=False)
     tune_gc()
     try:
         return asyncio.run(_demo(args))

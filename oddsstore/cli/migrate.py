@@ -4,29 +4,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 from typing import Any
 
+from oddsstore.cli._options import add_dsn, dsn_or_say
 from oddsstore.db import MigrationError, apply_migrations, mask_dsn
-
-DSN_ENV = "ODDSSTORE_DSN"
 
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("migrate", help="apply the database migrations")
-    parser.add_argument(
-        "--dsn",
-        default=None,
-        help=f"PostgreSQL DSN, TCP or ...?host=/socket/dir (default: ${DSN_ENV})",
-    )
+    add_dsn(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    dsn = args.dsn or os.environ.get(DSN_ENV)
-    if not dsn:
-        print(f"oddsstore migrate: no DSN: pass --dsn or set {DSN_ENV}", file=sys.stderr)
+    dsn = dsn_or_say(args, "migrate")
+    if dsn is None:
         return 2
     try:
         applied = asyncio.run(apply_migrations(dsn))
