@@ -1,22 +1,33 @@
-"""``oddsstore serve``: the cycle service (POST /cycles, SSE progress, run reports) on loopback."""
+"""``oddsstore serve``: the cycle service (POST /cycles, SSE progress, run reports) on loopback.
+
+``--token`` (or ``$ODDSSTORE_TOKEN``) makes ``POST`` need ``Authorization: Bearer TOKEN``; binding beyond
+loopback (``--host``) is refused without one, and then every request needs it. SIGTERM and SIGINT stop
+the service alike: a running cycle stops taking new work, gets a bounded grace to store what it holds,
+spills the rest and its run is finalized as ``stopped by signal``; the command then exits 0.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from typing import Any
 
 from aiohttp import web
 from loguru import logger
 
-from oddsstore.cli._options import add_cycle_options, add_dsn, cycle_inputs
+from oddsstore.cli._options import add_cycle_options, add_dsn, cycle_inputs, positive_int
+from oddsstore.cli._signals import run_stoppable
 from oddsstore.cli._tuning import tune_gc
 from oddsstore.clients import ClientSettings
 from oddsstore.cycle.coordinator import CoordinatorSettings
+from oddsstore.cycle.runner import StopRequest
 from oddsstore.db import create_pool, mask_dsn
 from oddsstore.models import Platform
-from oddsstore.service.app import create_app
+from oddsstore.service.app import SERVICE_KEY, AccessPolicy, CycleService, create_app, is_loopback
+
+TOKEN_ENV = "ODDSSTORE_TOKEN"  # noqa: S105 - the variable's name, not a token
 
 
 def register(subparsers: Any) -> None:
@@ -24,7 +35,19 @@ def register(subparsers: Any) -> None:
     add_dsn(parser)
     add_cycle_options(parser)
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")
-    parser.add_argument("--port", type=int, default=8080, help="port (default 8080)")
+    parser.add_argument("--port", type=positive_int(65535), default=8080, help="port (default 8080)")
+    parser.add_argument(
+        "--token",
+        default=None,
+        help=f"bearer token required for POST (and everything beyond loopback); default ${TOKEN_ENV}",
+    )
+    parser.add_argument(
+        "--allowed-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="another name clients may use in the Host header (a DNS name of this machine); repeatable",
+    )
     parser.set_defaults(func=run, trigger="api")
 
 
@@ -35,9 +58,15 @@ async def serve(
     options: CoordinatorSettings,
     host: str,
     port: int,
+    access: AccessPolicy | None = None,
 ) -> None:
     pool = await create_pool(dsn, min_size=2, max_size=6)
-    runner = web.AppRunner(create_app(pool, settings, platforms=platforms, coordinator_settings=options))
+    app = create_app(
+        pool, settings, platforms=platforms, coordinator_settings=options, access=access or AccessPolicy()
+    )
+    service = app[SERVICE_KEY]
+    assert isinstance(service, CycleService)
+    runner = web.AppRunner(app)
     try:
         await runner.setup()
         await web.TCPSite(runner, host, port).start()
@@ -45,6 +74,12 @@ async def serve(
         print(f"oddsstore serve: http://{host}:{port}  (POST /cycles, GET /cycles/ID/events, GET /runs/ID)")
         sys.stdout.flush()
         await asyncio.Event().wait()
+    except asyncio.CancelledError as exc:
+        if exc.args and isinstance(exc.args[0], StopRequest):
+            service.stop_request = exc.args[0]  # the running cycle stops with the signal's reason
+            if service.current is not None:
+                print(f"oddsstore serve: stopping run {service.current[0]}", file=sys.stderr)
+        raise
     finally:
         await runner.cleanup()
         await pool.close()
@@ -54,14 +89,32 @@ def run(args: argparse.Namespace) -> int:
     inputs = cycle_inputs(args, "serve")
     if inputs is None:
         return 2
-    tune_gc()
-    try:
-        asyncio.run(
-            serve(inputs.dsn, inputs.settings, inputs.platforms, inputs.options, args.host, args.port)
+    token = args.token or os.environ.get(TOKEN_ENV) or None
+    if not is_loopback(args.host) and token is None:
+        print(
+            f"oddsstore serve: --host {args.host} is reachable beyond this machine: "
+            f"set --token or ${TOKEN_ENV} (every request then needs it)",
+            file=sys.stderr,
         )
+        return 2
+    access = AccessPolicy(token=token, bound_host=args.host, allowed_hosts=frozenset(args.allowed_host))
+    tune_gc()
+
+    async def main() -> None:
+        await run_stoppable(
+            serve(
+                inputs.dsn, inputs.settings, inputs.platforms, inputs.options, args.host, args.port, access
+            ),
+            "serve",
+        )
+
+    try:
+        asyncio.run(main())
     except ConnectionError as exc:
         print(f"oddsstore serve: {exc}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        return 0
+    except OSError as exc:  # the address is taken, or not ours
+        where = f"{args.host}:{args.port}"
+        print(f"oddsstore serve: cannot listen on {where}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
     return 0

@@ -8,6 +8,13 @@ Routes (mount them on your own app with :meth:`CycleService.add_routes`, or run 
   replay) until its terminal event; ``404`` for a run this process is not running or did not run lately;
 - ``GET /runs/{run_id}``: the run row and its status counts as JSON (any run in the database).
 
+Answers for a hostile client: ``404`` for an id no run can have (out of bigint range), ``503`` with a
+JSON reason while the database is unavailable, and an SSE reader that goes away ends its stream quietly.
+:class:`AccessPolicy` guards every request: the ``Host`` header must name the bound address (no DNS
+rebinding), ``POST`` needs ``Authorization: Bearer TOKEN`` when a token is set (and always beyond
+loopback, where ``GET`` needs it too) and a JSON body (``Content-Type: application/json``, so a browser
+cannot send one cross-origin without a CORS preflight, which this app never grants).
+
 The host owns the pool and, if it wants, the aiohttp session; each cycle opens its own clients on that
 session (fresh limits and circuit breakers per cycle).
 """
@@ -16,6 +23,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
+import ipaddress
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator
@@ -23,13 +32,15 @@ from typing import Any
 
 import aiohttp
 import asyncpg
+import attrs
 import orjson
 from aiohttp import web
 from loguru import logger
 
 from oddsstore.clients import ClientSettings, open_clients
 from oddsstore.cycle.coordinator import CoordinatorSettings, EventCoordinator
-from oddsstore.errors import DB_FAILURES
+from oddsstore.cycle.runner import StopRequest
+from oddsstore.errors import DB_FAILURES, TRANSIENT_DB_ERRORS, describe
 from oddsstore.models import ALL_PLATFORMS, Platform, RunStatus
 from oddsstore.progress import TERMINAL_TYPES, CycleFailed, ProgressEvent
 from oddsstore.repositories import ScrapeRunsRepository
@@ -39,6 +50,95 @@ SERVICE_KEY = web.AppKey("oddsstore_cycle_service", object)
 
 # How long the service waits for the database when it closes a run its cycle left open.
 _CLOSE_TIMEOUT_S = 10.0
+# How long a request waits for the database before answering 503.
+_REQUEST_DB_TIMEOUT_S = 5.0
+_MAX_RUN_ID = 2**63 - 1
+_LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+_SHUTDOWN = "cancelled: the service shut down"
+_WILDCARDS = frozenset({"0.0.0.0", "::", ""})  # noqa: S104 - names of "every interface", not a bind
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (an address or ``localhost``) is reachable from this machine only."""
+    if host in ("localhost", ""):
+        return host == "localhost"
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+@attrs.frozen(slots=True)
+class AccessPolicy:
+    """Who may call the service: ``bound_host`` is the address it listens on; ``token`` (if any) is
+    required as ``Authorization: Bearer TOKEN`` for ``POST``, and for every request beyond loopback;
+    ``allowed_hosts`` are further names a ``Host`` header may carry (a DNS name of the machine)."""
+
+    token: str | None = None
+    bound_host: str = "127.0.0.1"
+    allowed_hosts: frozenset[str] = frozenset()
+
+    @property
+    def loopback(self) -> bool:
+        return is_loopback(self.bound_host)
+
+    def host_allowed(self, header_host: str | None) -> bool:
+        if self.bound_host in _WILDCARDS:  # every interface: names unknown, the token guards
+            return True
+        name = _host_name(header_host or "")
+        allowed = {self.bound_host.strip("[]").lower(), *(h.lower() for h in self.allowed_hosts)}
+        if self.loopback:
+            allowed |= _LOOPBACK_NAMES
+        return name in allowed
+
+    def authorized(self, request: web.Request) -> bool:
+        if self.token is None:
+            return False
+        given = request.headers.get("Authorization", "")
+        scheme, _, value = given.partition(" ")
+        return scheme.lower() == "bearer" and hmac.compare_digest(value.strip().encode(), self.token.encode())
+
+    def needs_token(self, request: web.Request) -> bool:
+        """Beyond loopback every request; on loopback a POST when a token is set (GETs stay open)."""
+        if not self.loopback:
+            return True
+        return self.token is not None and request.method not in ("GET", "HEAD")
+
+
+def _host_name(header: str) -> str:
+    """The host of a ``Host`` header, without its port (``[::1]:8080`` -> ``::1``)."""
+    header = header.strip().lower()
+    if header.startswith("["):
+        return header[1 : header.find("]")] if "]" in header else header
+    return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
+
+
+def access_middleware(policy: AccessPolicy) -> Any:
+    @web.middleware
+    async def guard(request: web.Request, handler: Any) -> web.StreamResponse:
+        if not policy.host_allowed(request.headers.get("Host")):
+            return _json({"error": "this Host is not served here"}, 421)
+        if policy.needs_token(request) and not policy.authorized(request):
+            return web.Response(
+                body=orjson.dumps({"error": "a bearer token is required"}),
+                status=401,
+                content_type="application/json",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        response: web.StreamResponse = await handler(request)
+        return response
+
+    return guard
+
+
+def _run_id(request: web.Request) -> int | None:
+    """The ``run_id`` of the path, or ``None`` if no run can have it (out of bigint range)."""
+    run_id = int(request.match_info["run_id"])
+    return run_id if 1 <= run_id <= _MAX_RUN_ID else None
+
+
+def _unavailable(exc: BaseException) -> web.Response:
+    return _json({"error": "the database is unavailable", "reason": describe(exc)}, 503)
 
 
 class CycleAlreadyRunning(RuntimeError):
@@ -108,6 +208,8 @@ class CycleService:
         self.streams: OrderedDict[int, RunStream] = OrderedDict()
         self.current: tuple[int, asyncio.Task[None]] | None = None
         self._starting = asyncio.Lock()  # check-and-reserve of ``current`` spans an await
+        #: how a shutdown stops the running cycle (a host that got a signal sets its reason here)
+        self.stop_request = StopRequest(reason=_SHUTDOWN)
 
     def add_routes(self, app: web.Application, prefix: str = "") -> None:
         app.router.add_post(f"{prefix}/cycles", self.post_cycle)
@@ -128,7 +230,7 @@ class CycleService:
             return await self._start_cycle()
 
     async def _start_cycle(self) -> int:
-        async with self.pool.acquire() as conn:
+        async with asyncio.timeout(_REQUEST_DB_TIMEOUT_S), self.pool.acquire() as conn:
             run = await ScrapeRunsRepository(conn).create(trigger=self.coordinator_settings.trigger)
         stream = RunStream()
         self.streams[run.id] = stream
@@ -199,28 +301,42 @@ class CycleService:
     async def _on_shutdown(self, _app: web.Application) -> None:
         if self.current is not None:
             run_id, task = self.current
-            task.cancel()
+            task.cancel(self.stop_request)
             with contextlib.suppress(asyncio.CancelledError):
                 await task
             stream = self.streams.get(run_id)
             if stream is not None:  # a task cancelled before it ran never reached its ``finally``
-                await self._close_run(run_id, stream, "cancelled before the cycle started", time.monotonic())
+                reason = "cancelled before the cycle started"
+                if self.stop_request.reason != _SHUTDOWN:
+                    reason = f"{self.stop_request.reason} before the cycle started"
+                await self._close_run(run_id, stream, reason, time.monotonic())
 
     # --- handlers -----------------------------------------------------------------------------------
 
     async def post_cycle(self, request: web.Request) -> web.Response:
+        if request.content_type != "application/json":
+            return _json({"error": "POST /cycles takes a JSON body (Content-Type: application/json)"}, 415)
+        raw = await request.read()
+        try:
+            body = orjson.loads(raw) if raw.strip() else {}
+        except orjson.JSONDecodeError:
+            return _json({"error": "the body is not valid JSON"}, 400)
+        if not isinstance(body, dict):
+            return _json({"error": "the body must be a JSON object"}, 400)
         try:
             run_id = await self.start_cycle()
         except CycleAlreadyRunning as busy:
             return _json({"error": "a cycle is already running", "run_id": busy.run_id}, status=409)
+        except TRANSIENT_DB_ERRORS as exc:
+            return _unavailable(exc)
         return _json(
             {"run_id": run_id, "events_url": f"/cycles/{run_id}/events", "run_url": f"/runs/{run_id}"},
             status=202,
         )
 
     async def get_events(self, request: web.Request) -> web.StreamResponse:
-        run_id = int(request.match_info["run_id"])
-        stream = self.streams.get(run_id)
+        run_id = _run_id(request)
+        stream = self.streams.get(run_id) if run_id is not None else None
         if stream is None:
             return _json({"error": f"no progress stream for run {run_id} here; see /runs/{run_id}"}, 404)
         response = web.StreamResponse(
@@ -231,15 +347,23 @@ class CycleService:
             }
         )
         await response.prepare(request)
-        async for event in stream.follow():
-            await response.write(event.to_sse().encode())
-        await response.write_eof()
+        try:
+            async for event in stream.follow():
+                await response.write(event.to_sse().encode())
+            await response.write_eof()
+        except ConnectionError:  # the reader went away: nothing to say about it but a debug line
+            logger.debug("SSE reader of run {} disconnected", run_id)
         return response
 
     async def get_run(self, request: web.Request) -> web.Response:
-        run_id = int(request.match_info["run_id"])
-        async with self.pool.acquire() as conn:
-            report = await load_report(conn, run_id)
+        run_id = _run_id(request)
+        if run_id is None:
+            return _json({"error": "no such scrape run"}, 404)
+        try:
+            async with asyncio.timeout(_REQUEST_DB_TIMEOUT_S), self.pool.acquire() as conn:
+                report = await load_report(conn, run_id)
+        except TRANSIENT_DB_ERRORS as exc:
+            return _unavailable(exc)
         if report is None:
             return _json({"error": f"no scrape run {run_id}"}, 404)
         return _json(report.to_dict())
@@ -256,9 +380,11 @@ def create_app(
     platforms: tuple[Platform, ...] = ALL_PLATFORMS,
     coordinator_settings: CoordinatorSettings | None = None,
     session: aiohttp.ClientSession | None = None,
+    access: AccessPolicy | None = None,
 ) -> web.Application:
-    """An app serving the routes above; the service is at ``app[SERVICE_KEY]``."""
-    app = web.Application()
+    """An app serving the routes above, guarded by ``access`` (default: bound to loopback, no token);
+    the service is at ``app[SERVICE_KEY]``."""
+    app = web.Application(middlewares=[access_middleware(access or AccessPolicy())])
     service = CycleService(
         pool,
         client_settings,

@@ -120,10 +120,10 @@ async def test_the_sse_endpoint_streams_a_cycle_to_a_real_http_client(pool: asyn
         base = f"http://127.0.0.1:{port}"
         try:
             async with aiohttp.ClientSession() as session:
-                async with session.post(f"{base}/cycles") as response:
+                async with session.post(f"{base}/cycles", json={}) as response:
                     assert response.status == 202
                     started = await response.json()
-                async with session.post(f"{base}/cycles") as response:
+                async with session.post(f"{base}/cycles", json={}) as response:
                     assert response.status == 409
                     assert (await response.json())["run_id"] == started["run_id"]
                 received = await _read_sse(session, base + started["events_url"])

@@ -58,7 +58,7 @@ async def test_two_concurrent_posts_start_exactly_one_cycle(pool: asyncpg.Pool[A
         async with served(app) as base, aiohttp.ClientSession() as session:
 
             async def post() -> tuple[int, dict[str, Any]]:
-                async with session.post(f"{base}/cycles") as response:
+                async with session.post(f"{base}/cycles", json={}) as response:
                     return response.status, await response.json()
 
             answers = await asyncio.gather(post(), post())
@@ -80,11 +80,11 @@ async def test_a_cycle_whose_clients_cannot_open_fails_its_run_and_ends_the_stre
         nowhere = cast(Platform, "nowhere")  # build_clients has no client for it: open_clients raises
         app = create_app(pool, settings_for(sim), platforms=(nowhere,))
         async with served(app) as base, aiohttp.ClientSession() as session:
-            async with session.post(f"{base}/cycles") as response:
+            async with session.post(f"{base}/cycles", json={}) as response:
                 assert response.status == 202
                 started = await response.json()
             events = await read_events(session, base + started["events_url"])
-            async with session.post(f"{base}/cycles") as response:
+            async with session.post(f"{base}/cycles", json={}) as response:
                 again = response.status  # the failed cycle no longer blocks the next one
     assert [e["type"] for e in events] == ["CYCLE_FAILED"]
     assert events[0]["run_id"] == started["run_id"]
