@@ -64,12 +64,12 @@ class RunLedger:
         pool: asyncpg.Pool[Any],
         *,
         heartbeat_interval_s: float = 5.0,
-        call_timeout_s: float = CALL_TIMEOUT_S,
+        call_timeout_s: float | None = None,
         on_lock_lost: Callable[[str], None] | None = None,
     ) -> None:
         self._pool = pool
         self._interval = heartbeat_interval_s
-        self._timeout = call_timeout_s
+        self._timeout = CALL_TIMEOUT_S if call_timeout_s is None else call_timeout_s
         self._on_lock_lost = on_lock_lost
         self._conn: Any = None  # a pool connection (proxy), or None while it is being replaced
         self._open = False

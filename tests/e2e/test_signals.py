@@ -16,13 +16,16 @@ from typing import Any
 import aiohttp
 import asyncpg
 import pytest
-from fault_kit import relay_to, run_cycle, settings_for
+from fault_kit import relay_to, run_cycle
 from proc_kit import oddsstore, site_args, slow_simulator
 
 from oddsstore.progress import CycleComplete
 from oddsstore.storage.spill import SpilledBatch, read_batches
 
 pytestmark = pytest.mark.slow
+
+_OWNER = "SELECT lock_backend_pid FROM scrape_runs WHERE id = $1"
+_ALIVE = "SELECT count(*) FROM pg_stat_activity WHERE pid = $1"
 
 
 async def _run(admin: asyncpg.Connection[Any], run_id: int) -> Any:
@@ -91,9 +94,11 @@ async def test_a_sigkilled_cycle_is_closed_by_the_next_cycle_at_once(
             assert await child.finish() == -signal.SIGKILL
         admin = await asyncpg.connect(db_dsn)
         try:
-            pid = await admin.fetchval("SELECT lock_backend_pid FROM scrape_runs WHERE id = $1", batch["run_id"])
+            pid = await admin.fetchval(_OWNER, batch["run_id"])
             async with asyncio.timeout(10):  # the server notices the dead client at once
-                while await admin.fetchval("SELECT count(*) FROM pg_stat_activity WHERE pid = $1", pid):
+                while True:
+                    if not await admin.fetchval(_ALIVE, pid):
+                        break
                     await asyncio.sleep(0.05)
             _, events = await run_cycle(sim, pool)  # seconds later: the old heartbeat is fresh
             killed = await _run(admin, batch["run_id"])
