@@ -92,6 +92,7 @@ class _Target:
     lines: int = 0
     stored: int = 0
     reason: str = ""
+    fresh: bool = False  # a run created by this replay (force_new_run)
 
 
 async def _target(
@@ -103,7 +104,7 @@ async def _target(
             fresh = (await runs.create(trigger=REPLAY_TRIGGER)).id
             report.new_runs[line.scrape_run_id] = fresh
             logger.info("spilled run {} is stored into a new run {}", line.scrape_run_id, fresh)
-            return _Target(fresh, reason=line.reason)
+            return _Target(fresh, reason=line.reason, fresh=True)
         if line.origin is None:
             logger.warning("spilled run {} has no origin (an older file): not checked", line.scrape_run_id)
             return _Target(line.scrape_run_id, reason=line.reason)
@@ -155,7 +156,7 @@ async def replay_spill_file(
     async with pool.acquire() as conn:
         runs = ScrapeRunsRepository(conn)
         for spilled_id, target in targets.items():
-            if target.run_id is None or (not target.stored and target.run_id == spilled_id):
+            if target.run_id is None or (not target.stored and not target.fresh):
                 continue  # a new run is closed even when nothing could be stored into it
             await _bring_up_to_date(runs, path, spilled_id, target, report)
     logger.info(
@@ -175,14 +176,15 @@ async def _bring_up_to_date(
 ) -> None:
     assert target.run_id is not None
     run_id = target.run_id
-    counters = await runs.recompute_counters(run_id=run_id, reason=f"{target.reason}; finalized by replay")
+    reason = "created by replay" if target.fresh else f"{target.reason}; finalized by replay"
+    counters = await runs.recompute_counters(run_id=run_id, reason=reason)
     if counters is None:
         return
     run = await runs.get(run_id=run_id)
     whole = target.stored == target.lines
     status = RunStatus.PARTIAL if whole else RunStatus.FAILED
     note = f"{path.name}: {target.stored} of {target.lines} spilled batch(es) stored"
-    if run_id != spilled_id:
+    if target.fresh:
         base = f"created by replay of run {spilled_id}'s spilled batches"
     else:
         base = (run.error if run is not None and run.error else "").split(_REPLAY_NOTE, 1)[0]
