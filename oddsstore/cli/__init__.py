@@ -17,6 +17,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from loguru import logger
 
@@ -27,8 +28,15 @@ from oddsstore.errors import describe
 _COMMANDS = ("migrate", "cycle", "replay", "status", "simulator", "serve", "demo", "audit_mapping")
 
 
+class _Parser(argparse.ArgumentParser):
+    """A usage error is one line on stderr (and status 2), not the usage text and then the error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="oddsstore", description="Football odds comparison scrape cycle.")
+    parser = _Parser(prog="oddsstore", description="Football odds comparison scrape cycle.")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logs on stderr")
     sub = parser.add_subparsers(dest="command", required=True)
     for name in _COMMANDS:
