@@ -46,6 +46,15 @@ RECONNECT_INTERVAL_S = 1.0
 _CONNECTION_STAYS_GOOD = (asyncpg.DeadlockDetectedError, asyncpg.SerializationError)
 
 
+def connection_gone(conn: Any) -> bool:
+    """Whether a pool connection is closed. One that closed (lost, or terminated) has been handed back
+    to its pool already, and its proxy answers nothing, not even ``is_closed()``."""
+    try:
+        return bool(conn.is_closed())
+    except asyncpg.InterfaceError:
+        return True
+
+
 class _LockStillOurs(ConnectionError):
     """The cycle's previous session still holds the lock (its backend has not noticed it is gone)."""
 
@@ -96,7 +105,7 @@ class RunLedger:
             await self._discard(conn)
             raise
         self._conn = conn
-        self._backend_pid = conn.get_server_pid()
+        self._backend_pid = conn.get_server_pid()  # the session holding the lock, if it was taken
         self._open = True
         return self
 
@@ -115,7 +124,9 @@ class RunLedger:
     async def _discard(self, conn: Any, *, terminate: bool = True) -> None:
         """Give a connection back to the pool; a suspect one is terminated first (never reused: a
         query may still be pending on it, on a server that does not answer)."""
-        if terminate and not conn.is_closed():
+        if connection_gone(conn):
+            return  # the pool took it back when it closed
+        if terminate:
             conn.terminate()
         with contextlib.suppress(*TRANSIENT_DB_ERRORS):
             async with asyncio.timeout(self._timeout):
@@ -125,7 +136,7 @@ class RunLedger:
         """The lock connection; a broken one is replaced and the lock taken again on the new one."""
         if not self._open:
             raise RuntimeError("RunLedger used outside its `async with` block")
-        if self._conn is not None and not self._broken and not self._conn.is_closed():
+        if self._conn is not None and not self._broken and not connection_gone(self._conn):
             conn: Connection = self._conn
             return conn
         if self._conn is not None:

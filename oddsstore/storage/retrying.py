@@ -43,6 +43,7 @@ from oddsstore.errors import (
 )
 from oddsstore.models import ScrapeBatch, StoreResult
 from oddsstore.repositories.scrape_runs import RunOrigin
+from oddsstore.storage.ledger import connection_gone
 from oddsstore.storage.spill import append_batch, check_writable
 from oddsstore.storage.storer import DEFERRED, LateStore, StoreFn
 
@@ -135,7 +136,7 @@ class RetryingStorer:
             except (TimeoutError, asyncio.CancelledError):
                 # past its deadline or cancelled: the connection may have a query pending on a server
                 # that does not answer; the pool opens a new one for the next attempt
-                if not conn.is_closed():
+                if not connection_gone(conn):
                     conn.terminate()
                 raise
 
