@@ -75,7 +75,7 @@ async def test_fail_abandoned_runs_closes_every_other_running_run_only(conn: Con
         row = await runs.get(run_id=stale.id)
         assert row is not None
         assert row.status is RunStatus.FAILED
-        assert row.error == "abandoned: its cycle died"
+        assert row.error == "abandoned: its cycle died (no heartbeat)"  # no backend was recorded
         assert row.finished_at is not None and row.finished_at >= stale.started_at
     kept = await runs.get(run_id=finished.id)
     assert kept is not None and kept.status is RunStatus.COMPLETED and kept.error is None
