@@ -260,3 +260,30 @@ async def test_a_spill_directory_that_cannot_be_written_fails_the_run_before_the
     assert isinstance(done, CycleFailed)
     assert done.error.startswith("RuntimeError: the spill directory cannot be written")
     assert not any(isinstance(e, BatchComplete) for e in events)
+
+
+async def test_a_spill_that_fails_mid_cycle_says_lost_never_spilled(db_dsn: str, tmp_path: Path) -> None:
+    spill_dir = tmp_path / "spill"
+    async with relay_to(db_dsn) as relay, slow_simulator(30, time_scale=0.01) as sim:
+        relayed = await create_pool(relay.dsn, min_size=1, max_size=2)
+        try:
+            async with open_clients(settings_for(sim)) as clients:
+                coord = EventCoordinator(clients, CoordinatorSettings(batch_size=10))
+                policy = StorerPolicy(attempts=1, backoff_base_s=0.05, flush_timeout_s=0.3)
+                store = coord.store_batch_results
+                coord.storer = RetryingStorer(relayed, store, spill_dir=spill_dir, policy=policy)
+                events: list[ProgressEvent] = []
+                async with contextlib.aclosing(coord.run_full_cycle(relayed)) as progress:
+                    async for event in progress:
+                        events.append(event)
+                        if event.type == "QUEUE_BUILT":  # checked writable at the start; gone now
+                            spill_dir.rmdir()
+                            spill_dir.write_text("not a directory any more")
+                            await relay.cut()
+        finally:
+            await relay.restore()
+            await relayed.close()
+    done = events[-1]
+    assert isinstance(done, CycleFailed), done
+    assert "LOST: the spill to" in done.error and "failed" in done.error
+    assert "spilled to" not in done.error
