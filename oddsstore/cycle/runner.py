@@ -10,6 +10,11 @@ written through any number of cancellations.
 
 The work runs in a task of its own, so a slow consumer never slows the scraping; the generator only
 forwards progress events. Close it with ``contextlib.aclosing`` (or run it to the end) to stop a cycle.
+A graceful stop (a signal) is a cancellation of the consumer with a :class:`StopRequest`: no new work,
+a bounded grace for the batches the storer holds back, the rest spilled, the run finalized with the
+request's reason. Batches are spilled before the run row is written, so its error (and
+``CYCLE_FAILED``) says what really happened to them: spilled (fsynced) to the file, or LOST. A cycle
+whose ledger lost the lock to another cycle stops and ends ``failed`` with that reason.
 """
 
 from __future__ import annotations

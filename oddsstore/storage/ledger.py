@@ -7,6 +7,16 @@ abandoned by dead cycles, and the run's end: written on the lock connection, or 
 connections when that one broke (the database restarted), its counters then recomputed from the rows.
 The cycle keeps its own state and its progress events; it never writes SQL.
 
+The lock survives a lost connection: every call has a client-side deadline (``CALL_TIMEOUT_S``); a
+connection that failed (lost, past its deadline, terminated) is replaced at the next use (a broken one
+is retried every ``RECONNECT_INTERVAL_S``) and the lock taken again on the new one; if another cycle
+took it meanwhile, or closed this run, the ledger calls ``on_lock_lost`` and the cycle stops with the
+reason. The run row records the lock holder's backend pid (``lock_backend_pid``), so the next cycle
+closes a run whose session is gone at once (a process killed outright), and never one whose backend
+holds the lock; a run with no recorded backend is closed after ``ABANDONED_AFTER_S`` without heartbeat.
+At the end, the recount is compared with what the cycle stored: fewer events in the rows than it stored
+(a committed batch lost in a crash) makes a ``completed`` run ``partial``, with the numbers.
+
 Writes during the cycle (heartbeat, discovery, counters) are best effort: a transient database error is
 logged and the cycle goes on (the end rewrites the figures). :func:`run_to_end` runs the end through
 any number of cancellations.
