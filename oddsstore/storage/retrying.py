@@ -122,7 +122,7 @@ class RetryingStorer:
     async def store(self, batch: ScrapeBatch, scrape_run_id: int) -> StoreResult:
         self._raise_failure()
         if not self.unsaved:
-            result = await self._try(batch, scrape_run_id, self.policy.first_try)
+            result = await self._try(batch, scrape_run_id, self.policy.first_try, first=True)
             if result is not None:
                 return result
         await self._defer(batch, scrape_run_id)
@@ -140,19 +140,23 @@ class RetryingStorer:
                     conn.terminate()
                 raise
 
-    async def _try(self, batch: ScrapeBatch, run_id: int, policy: RetryPolicy) -> StoreResult | None:
+    async def _try(
+        self, batch: ScrapeBatch, run_id: int, policy: RetryPolicy, *, first: bool = False
+    ) -> StoreResult | None:
         """Store ``batch`` with ``policy``'s retries on new connections; ``None`` if every try failed
-        for a transient reason (any other error is raised)."""
+        for a transient reason (any other error is raised). On the ``first`` try a deadline that
+        passed is not tried again: the server does not answer, the batch goes to the backlog at once
+        (its retries do not hold scraping back)."""
 
         def failed(attempt: int, exc: BaseException, _delay: float) -> None:
             self._failed(batch, run_id, attempt, exc)
 
+        def again(exc: BaseException) -> bool:
+            return is_transient_db_error(exc) and not (first and isinstance(exc, TimeoutError))
+
         try:
             return await retry_transient(
-                lambda: self._attempt(batch, run_id),
-                policy,
-                transient=is_transient_db_error,
-                on_retry=failed,
+                lambda: self._attempt(batch, run_id), policy, transient=again, on_retry=failed
             )
         except TRANSIENT_DB_ERRORS as exc:
             self._failed(batch, run_id, policy.attempts or 0, exc)

@@ -21,13 +21,16 @@ from proc_kit import slow_simulator
 from oddsstore.clients import open_clients
 from oddsstore.cycle.coordinator import CoordinatorSettings, EventCoordinator
 from oddsstore.db import create_pool
+from oddsstore.devtools.batches import make_batch
 from oddsstore.models import RunStatus, ScrapeBatch, StoreResult
 from oddsstore.progress import BatchComplete, CycleComplete, CycleFailed, CycleSkipped, ProgressEvent
 from oddsstore.repositories import CYCLE_LOCK_KEY, ScrapeRunsRepository
 from oddsstore.storage import ledger as ledger_module
+from oddsstore.storage.batch import store_batch
 from oddsstore.storage.ledger import LOCK_LOST
 from oddsstore.storage.retrying import RetryingStorer, StorerPolicy
 from oddsstore.storage.spill import SpilledBatch, read_batches
+from oddsstore.storage.storer import DEFERRED
 
 pytestmark = pytest.mark.slow
 
@@ -287,3 +290,25 @@ async def test_a_spill_that_fails_mid_cycle_says_lost_never_spilled(db_dsn: str,
     assert isinstance(done, CycleFailed), done
     assert "LOST: the spill to" in done.error and "failed" in done.error
     assert "spilled to" not in done.error
+
+
+async def test_a_store_that_meets_a_frozen_server_is_deferred_after_one_deadline(
+    db_dsn: str, run_id: int
+) -> None:
+    policy = StorerPolicy(attempts=3, retry_pause_s=0.01, attempt_timeout_s=0.5, flush_timeout_s=0.1)
+    async with relay_to(db_dsn) as relay:
+        relayed = await create_pool(relay.dsn, min_size=1, max_size=2)
+        try:
+            storer = RetryingStorer(relayed, store_batch, policy=policy)
+            relay.freeze()
+            started = time.monotonic()
+            result = await storer.store(make_batch(1, events=3, markets_per_snapshot=2), run_id)
+            deferred_after = time.monotonic() - started
+            await storer.drain("test over")
+        finally:
+            relay.thaw()
+            await relay.cut()
+            await asyncio.wait_for(relayed.close(), 10)
+    assert result is DEFERRED
+    assert deferred_after < 1.2, deferred_after  # one deadline, not three: scraping goes on
+    assert storer.last_error is not None and storer.last_error.startswith("TimeoutError")
