@@ -526,7 +526,11 @@ async def reliability(
                         )
                         disturbed.append({"disturbance": f"freeze {freeze_s:g} s", **result})
     finally:
-        await pool.close()
+        try:  # every connection must be back in the pool by now
+            await asyncio.wait_for(pool.close(), 30)
+        except TimeoutError:
+            checks.problems.append("the pool did not close in 30 s: a connection was never released")
+            pool.terminate()
     return {
         "ok": not checks.problems,
         "problems": checks.problems,

@@ -134,9 +134,11 @@ class RunLedger:
     async def _discard(self, conn: Any, *, terminate: bool = True) -> None:
         """Give a connection back to the pool; a suspect one is terminated first (never reused: a
         query may still be pending on it, on a server that does not answer)."""
-        if connection_gone(conn):
-            return  # the pool took it back when it closed
-        if terminate:
+        try:
+            closed = conn.is_closed()
+        except asyncpg.InterfaceError:
+            return  # it closed and the pool has taken it back
+        if terminate and not closed:
             conn.terminate()
         with contextlib.suppress(*TRANSIENT_DB_ERRORS):
             async with asyncio.timeout(self._timeout):
