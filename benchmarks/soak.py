@@ -91,8 +91,13 @@ _KILL = (
     "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
     " WHERE datname = current_database() AND application_name = 'oddsstore'"
 )
-_CONNECTIONS = (
+_BACKENDS = (
+    "SELECT pid, application_name, state, backend_start::text, left(query, 80) AS query FROM pg_stat_activity"
+    " WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+)
+_CONNECTIONS = (  # client backends only: an autovacuum worker on the database is not a connection
     "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+    " AND backend_type = 'client backend'"
 )
 
 
@@ -233,7 +238,10 @@ async def soak(
                             "faults": sum(sum(s.faults.values()) for s in sim.stats.values()),
                             "throttled": sum(s.throttled for s in sim.stats.values()),
                             "seconds": round(time.perf_counter() - t0, 2),
-                            "connections": await settled_connections(admin, pool.get_size()),
+                            "connections": (count := await settled_connections(admin, pool.get_size())),
+                            "extra_backends": [] if count <= pool.get_size() else [
+                                dict(r) for r in await admin.fetch(_BACKENDS)
+                            ],
                             "pool": [pool.get_size(), pool.get_idle_size()],
                             "rss_mb": rss_mb(),
                         }
