@@ -123,6 +123,7 @@ class _Cycle:
                     events_failed=failed,
                     snapshots_created=result.snapshots_created,
                     markets_stored=result.markets_stored,
+                    history_rows=result.history_rows,
                 )
         except DB_ERRORS as exc:
             logger.warning("counters of run {} not updated: {}", self.run_id, exc)
