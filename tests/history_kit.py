@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import attrs
 
@@ -96,7 +96,10 @@ def drift(
                 markets.append(_moved(rng, m) if roll < drop + change else m)
             if add_market:
                 markets.append(Market(f"new{seed}", "Brand New", (Outcome("a", 1.9), Outcome("b", 1.95))))
-            odds = attrs.evolve(r.odds, markets=tuple(markets), markets_mapped=len(markets))
+            # the kickoff keeps its distance to the scrape (a batch far later is another day's board)
+            ahead = r.odds.kickoff - event.scraped_at if event.scraped_at is not None else None
+            kickoff = r.odds.kickoff if ahead is None or ahead < -timedelta(hours=1) else now + ahead
+            odds = attrs.evolve(r.odds, markets=tuple(markets), markets_mapped=len(markets), kickoff=kickoff)
             results.append(attrs.evolve(r, odds=odds))
         events.append(attrs.evolve(event, results=tuple(results), scraped_at=now))
     return ScrapeBatch(events=tuple(events), batch_index=batch.batch_index)

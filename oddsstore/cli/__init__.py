@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from loguru import logger
 
 # Subcommand modules, in the order `oddsstore --help` lists them.
-_COMMANDS = ("migrate", "cycle", "replay", "status", "simulator", "serve", "demo")
+_COMMANDS = ("migrate", "cycle", "replay", "status", "odds", "maintain", "simulator", "serve", "demo")
 
 
 def build_parser() -> argparse.ArgumentParser:
