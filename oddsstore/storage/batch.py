@@ -6,10 +6,12 @@ Bulk statements (typed arrays through ``unnest``), in one transaction:
    and the migration make the usual case);
 2. upsert BetPawa tournaments + events (and link competitor events with the same SportRadar id),
    then competitor tournaments + events;
-3. advisory locks on the run and on every (event, site) of the batch;
+3. advisory locks on the run and on every (event, site) of the batch, then the stored state
+   (``current_odds``) of those (event, site) pairs, read before the batch writes any of it; steps
+   1-3 run on the server while Python validates and encodes the markets;
 4. insert the snapshots (one per event and site that returned the event), BetPawa then competitors;
-5. change detection against ``current_odds`` as stored before this batch, then the history rows
-   and the ``current_odds`` changes in one statement (see ``oddsstore.storage.history``);
+5. change detection against the state read in 3, then the history rows and the ``current_odds``
+   changes in one statement (see ``oddsstore.storage.history``);
 6. insert one ``event_scrape_status`` row per event.
 
 Snapshots are unique per (event, site, run) and status rows per (run, event), so storing the same
@@ -18,16 +20,19 @@ batch twice for the same run writes nothing the second time and reports zeros.
 
 from __future__ import annotations
 
+import asyncio
+from contextlib import suppress
+
 from loguru import logger
 
 from oddsstore.db import Connection
 from oddsstore.models import ScrapeBatch, StoreResult
 from oddsstore.repositories.events import EventsRepository
-from oddsstore.repositories.history import HistoryRepository
+from oddsstore.repositories.history import HistoryRepository, Owner, State
 from oddsstore.repositories.scrape_status import ScrapeStatusRepository
 from oddsstore.repositories.snapshots import CreatedSnapshot, SnapshotsRepository
 from oddsstore.storage.history import BOOKMAKER_IDS, lock_keys, store_changes
-from oddsstore.storage.rows import BatchRows, SnapshotBatch, build_batch_rows, plan_batch
+from oddsstore.storage.rows import BatchPlan, BatchRows, build_batch_rows, plan_batch
 
 __all__ = ["BatchRows", "build_batch_rows", "store_batch"]
 
@@ -48,19 +53,22 @@ async def store_batch(
     """
     del market_copy
     plan = plan_batch(batch)
-    betpawa = plan.snapshots(plan.betpawa_sites)
-    competitors = plan.snapshots(plan.competitor_sites)
     async with conn.transaction():
-        history = HistoryRepository(conn)
-        await history.ensure_partitions_for(
-            times=betpawa.snapshots.captured_at + competitors.snapshots.captured_at
-        )
-        events = EventsRepository(conn)
-        event_ids = await events.upsert_events(rows=plan.events)
-        competitor_ids = await events.upsert_competitor_events(rows=plan.competitor_events)
+        # The server takes the upserts, the locks and the read of the stored state while Python
+        # validates and encodes the markets (both CPUs at work); nothing is written to the history
+        # or current_odds before that read.
+        prepared = asyncio.ensure_future(_prepare(conn, plan, scrape_run_id))
+        try:
+            betpawa = await plan.snapshots_cooperatively(plan.betpawa_sites)
+            competitors = await plan.snapshots_cooperatively(plan.competitor_sites)
+        except BaseException:
+            prepared.cancel()
+            with suppress(BaseException):
+                await prepared
+            raise
+        event_ids, competitor_ids, stored = await prepared
         betpawa.bind_owners(event_ids)
         competitors.bind_owners(competitor_ids)
-        await history.lock(keys=lock_keys(scrape_run_id, _owners(betpawa) + _owners(competitors)))
         snapshots = SnapshotsRepository(conn)
         created_betpawa: dict[int, CreatedSnapshot] = await snapshots.insert_odds_snapshot_rows(
             run_id=scrape_run_id, snapshots=betpawa.snapshots
@@ -69,7 +77,7 @@ async def store_batch(
             run_id=scrape_run_id, snapshots=competitors.snapshots
         )
         history_rows = await store_changes(
-            conn, scrape_run_id, [(betpawa, created_betpawa), (competitors, created_competitors)]
+            conn, scrape_run_id, [(betpawa, created_betpawa), (competitors, created_competitors)], stored
         )
         written = await ScrapeStatusRepository(conn).insert_statuses(
             run_id=scrape_run_id, rows=plan.status_columns()
@@ -94,8 +102,19 @@ async def store_batch(
     return result
 
 
-def _owners(side: SnapshotBatch) -> list[tuple[int, int]]:
-    return [
-        (owner, BOOKMAKER_IDS[platform])
-        for owner, platform in zip(side.snapshots.owner_id, side.platforms, strict=True)
-    ]
+async def _prepare(
+    conn: Connection, plan: BatchPlan, run_id: int
+) -> tuple[dict[str, int], dict[tuple[str, str], int], dict[Owner, dict[int, State]]]:
+    """Partitions, event upserts, advisory locks on the run and every (event, site) of the batch, and
+    the stored state of those (event, site) pairs, read before the batch writes any of it."""
+    history = HistoryRepository(conn)
+    await history.ensure_partitions_for(
+        times=[site.status.event.scraped_at for site in plan.betpawa_sites + plan.competitor_sites]
+    )
+    events = EventsRepository(conn)
+    event_ids = await events.upsert_events(rows=plan.events)
+    competitor_ids = await events.upsert_competitor_events(rows=plan.competitor_events)
+    owners = [(event_ids[site.key], BOOKMAKER_IDS[site.platform]) for site in plan.betpawa_sites]
+    owners += [(competitor_ids[site.key], BOOKMAKER_IDS[site.platform]) for site in plan.competitor_sites]
+    await history.lock(keys=lock_keys(run_id, owners))
+    return event_ids, competitor_ids, await history.current_state(events=owners)

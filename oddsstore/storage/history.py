@@ -69,20 +69,21 @@ def _snapshot_states(
 
 
 async def store_changes(
-    conn: Connection, run_id: int, sides: Sequence[tuple[SnapshotBatch, Mapping[int, CreatedSnapshot]]]
+    conn: Connection,
+    run_id: int,
+    sides: Sequence[tuple[SnapshotBatch, Mapping[int, CreatedSnapshot]]],
+    current: Mapping[Owner, Mapping[int, State]],
 ) -> int:
     """Write the history rows of the snapshots created (``owner id -> CreatedSnapshot`` per side) and
-    update ``current_odds``; return the history rows written. Call inside the batch's transaction,
-    after the advisory locks and before anything else touches ``current_odds``."""
+    update ``current_odds``; return the history rows written. ``current`` is the stored state of the
+    batch's (event, site) pairs, read under their advisory locks before the batch wrote any of it."""
     history = HistoryRepository(conn)
     keys = {side.markets.key[j] for side, created in sides for j in _created_positions(side, created)}
     shapes = {side.markets.shape[j] for side, created in sides for j in _created_positions(side, created)}
     key_ids = await history.market_key_ids(keys=keys)
     shape_ids = await history.market_shape_ids(shapes=shapes)
     snapshots = [s for side, created in sides for s in _snapshot_states(side, created, key_ids, shape_ids)]
-    in_order = [owner for owner, snap, _ in snapshots if not snap.late]
     late = [Position(o[0], o[1], snap.captured_at, run_id) for o, snap, _ in snapshots if snap.late]
-    current = await history.current_state(events=in_order)
     before_late = await history.state_before(positions=late)
     rows = ChangeColumns()
     for owner, snap, states in snapshots:
