@@ -46,8 +46,10 @@ CREATE TABLE odds_history (
     bookmaker_id smallint NOT NULL,
     odds bytea
 ) PARTITION BY RANGE (captured_at);
--- One small index: btree deduplication stores each event id once per leaf page.
+-- One small index: btree deduplication stores each event id once per leaf page. Rows arrive in
+-- time order, so a BRIN index (a few kB a partition) finds a run's rows by their capture time.
 CREATE INDEX idx_odds_history_event ON odds_history (event_id);
+CREATE INDEX idx_odds_history_captured ON odds_history USING brin (captured_at);
 
 CREATE TABLE current_odds (
     event_id bigint NOT NULL,
@@ -58,7 +60,7 @@ CREATE TABLE current_odds (
     first_seen timestamptz NOT NULL,
     last_changed timestamptz NOT NULL,
     CONSTRAINT pk_current_odds PRIMARY KEY (event_id, bookmaker_id, key_id)
-);
+) WITH (fillfactor = 70);  -- room on each page: a changed market is updated in place (HOT), no index churn
 
 ALTER TABLE scrape_runs ADD COLUMN history_rows integer NOT NULL DEFAULT 0;
 
@@ -275,14 +277,18 @@ CREATE TABLE event_scrape_status (
 ) PARTITION BY RANGE (created_at);
 CREATE INDEX idx_event_scrape_status_run ON event_scrape_status (scrape_run_id);
 
-SELECT oddsstore_ensure_partitions(ARRAY(
-    SELECT DISTINCT (t AT TIME ZONE 'UTC')::date
-    FROM (
-        SELECT captured_at AS t FROM _snap
-        UNION SELECT created_at FROM _status
-        UNION SELECT now() + d * interval '1 day' FROM generate_series(-1, 7) AS d  -- a week ahead
-    ) AS x
-));
+DO $$
+BEGIN
+    PERFORM oddsstore_ensure_partitions(ARRAY(
+        SELECT DISTINCT (t AT TIME ZONE 'UTC')::date
+        FROM (
+            SELECT captured_at AS t FROM _snap
+            UNION SELECT created_at FROM _status
+            UNION SELECT now() + d * interval '1 day' FROM generate_series(-1, 7) AS d  -- a week ahead
+        ) AS x
+    ));
+END
+$$;
 
 INSERT INTO odds_snapshots (event_id, scrape_run_id, captured_at, id, timing_ms, markets_seen, markets_mapped,
                             markets_stored, markets_skipped, markets_rejected)
@@ -304,12 +310,16 @@ SELECT sportradar_id, scrape_run_id, created_at, id, status, platforms_requested
        platforms_failed, timing_ms, error_details
 FROM _status;
 
-SELECT setval('odds_snapshot_ids', GREATEST(1, (SELECT max(id) FROM odds_snapshots)),
-              (SELECT max(id) FROM odds_snapshots) IS NOT NULL);
-SELECT setval('competitor_odds_snapshot_ids', GREATEST(1, (SELECT max(id) FROM competitor_odds_snapshots)),
-              (SELECT max(id) FROM competitor_odds_snapshots) IS NOT NULL);
-SELECT setval('event_scrape_status_ids', GREATEST(1, (SELECT max(id) FROM event_scrape_status)),
-              (SELECT max(id) FROM event_scrape_status) IS NOT NULL);
+DO $$
+BEGIN
+    PERFORM setval('odds_snapshot_ids', GREATEST(1, (SELECT max(id) FROM odds_snapshots)),
+                   (SELECT max(id) FROM odds_snapshots) IS NOT NULL);
+    PERFORM setval('competitor_odds_snapshot_ids', GREATEST(1, (SELECT max(id) FROM competitor_odds_snapshots)),
+                   (SELECT max(id) FROM competitor_odds_snapshots) IS NOT NULL);
+    PERFORM setval('event_scrape_status_ids', GREATEST(1, (SELECT max(id) FROM event_scrape_status)),
+                   (SELECT max(id) FROM event_scrape_status) IS NOT NULL);
+END
+$$;
 
 -- History: every key of a snapshot whose state differs from the previous snapshot of the same event
 -- and site (or is new), and a closing for every key of the previous snapshot missing from this one.

@@ -1,7 +1,7 @@
 -- Bring a run's counters up to date from its rows (after a replay); a run still 'running' (its cycle
 -- could not write its end) is closed as 'failed' with $2 as the reason. Idempotent. markets_stored is
--- the sum over the run's snapshots; history_rows counts the run's rows in odds_history (its
--- partitions from a day before the run started on).
+-- the sum over the run's snapshots; history_rows counts the run's rows in odds_history, which carry
+-- the capture times of the run's snapshots (the BRIN index on captured_at keeps the scan to them).
 UPDATE scrape_runs r
 SET events_scraped = c.completed,
     events_failed = c.failed,
@@ -23,7 +23,13 @@ FROM (
         AS markets,
       (SELECT count(*) FROM odds_history
        WHERE scrape_run_id = $1
-         AND captured_at >= (SELECT started_at FROM scrape_runs WHERE id = $1) - interval '1 day')::int AS history
+         AND captured_at >= (SELECT min(t) FROM (
+               SELECT min(captured_at) AS t FROM odds_snapshots WHERE scrape_run_id = $1
+               UNION ALL SELECT min(captured_at) FROM competitor_odds_snapshots WHERE scrape_run_id = $1) AS lo)
+         AND captured_at <= (SELECT max(t) FROM (
+               SELECT max(captured_at) AS t FROM odds_snapshots WHERE scrape_run_id = $1
+               UNION ALL SELECT max(captured_at) FROM competitor_odds_snapshots WHERE scrape_run_id = $1) AS hi)
+      )::int AS history
 ) c
 WHERE r.id = $1
 RETURNING r.status, r.events_scraped, r.events_failed, r.snapshots_created, r.markets_stored, r.history_rows
