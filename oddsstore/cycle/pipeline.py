@@ -43,6 +43,7 @@ class CycleTotals:
     events_stored: int = 0  # status rows written, as storage reports them
     snapshots: int = 0
     markets: int = 0
+    history_rows: int = 0  # StoreResult.history_rows: rows written to odds_history
     store_errors: int = 0  # StoreResult.errors lines (refused markets, failed sites)
     batches_stored: int = 0
     scrape_ms: int = 0
@@ -117,6 +118,7 @@ async def run_pipeline(
             totals.events_stored += result.events_stored
             totals.snapshots += result.snapshots_created
             totals.markets += result.markets_stored
+            totals.history_rows += result.history_rows
             totals.store_errors += len(result.errors)
             totals.batches_stored += 1
             totals.scrape_ms += scrape_ms
@@ -130,6 +132,7 @@ async def run_pipeline(
                     events_failed=failed,
                     snapshots=result.snapshots_created,
                     markets=result.markets_stored,
+                    history_rows=result.history_rows,
                     errors=len(result.errors),
                     scrape_ms=scrape_ms,
                     store_ms=store_ms,

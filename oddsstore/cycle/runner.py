@@ -266,6 +266,7 @@ class _Cycle:
         t = self.totals
         if self.counted is not None:  # what the rows say: a retry after a lost commit reply counts zeros
             t.snapshots, t.markets = self.counted.snapshots_created, self.counted.markets_stored
+            t.history_rows = self.counted.history_rows
         if crashed:
             self.emit(
                 CycleFailed(
@@ -292,6 +293,7 @@ class _Cycle:
                 total_ms=self.elapsed_ms(),
                 discovery_ms=self.discovery_ms,
                 success_rate=round(t.events_scraped / t.events_total, 4) if t.events_total else 0.0,
+                history_rows=t.history_rows,
             )
         )
 
