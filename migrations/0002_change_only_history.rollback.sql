@@ -157,8 +157,13 @@ SELECT s.id, s.scrape_run_id, s.sportradar_id, s.status, s.platforms_requested, 
 FROM _status AS s
 WHERE EXISTS (SELECT 1 FROM scrape_runs AS r WHERE r.id = s.scrape_run_id)
 ORDER BY s.id;
-SELECT setval(pg_get_serial_sequence('odds_snapshots', 'id'), COALESCE((SELECT max(id) FROM odds_snapshots), 0) + 1, false);
-SELECT setval(pg_get_serial_sequence('competitor_odds_snapshots', 'id'),
-              COALESCE((SELECT max(id) FROM competitor_odds_snapshots), 0) + 1, false);
-SELECT setval(pg_get_serial_sequence('event_scrape_status', 'id'),
-              COALESCE((SELECT max(id) FROM event_scrape_status), 0) + 1, false);
+DO $$
+BEGIN
+    PERFORM setval(pg_get_serial_sequence('odds_snapshots', 'id'),
+                   COALESCE((SELECT max(id) FROM odds_snapshots), 0) + 1, false);
+    PERFORM setval(pg_get_serial_sequence('competitor_odds_snapshots', 'id'),
+                   COALESCE((SELECT max(id) FROM competitor_odds_snapshots), 0) + 1, false);
+    PERFORM setval(pg_get_serial_sequence('event_scrape_status', 'id'),
+                   COALESCE((SELECT max(id) FROM event_scrape_status), 0) + 1, false);
+END
+$$;

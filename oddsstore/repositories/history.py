@@ -22,7 +22,32 @@ _ENSURE_PARTITIONS = load_sql("history/ensure_partitions_for")
 _UPSERT_KEYS = load_sql("history/upsert_market_keys")
 _UPSERT_SHAPES = load_sql("history/upsert_market_shapes")
 _CURRENT_STATE = load_sql("history/select_current_state")
+_UPDATE_CURRENT = load_sql("history/update_current_odds")
 _WRITE_CHANGES = load_sql("history/write_changes")
+
+# From this many rows on (a batch of events seen for the first time) COPY beats one INSERT statement,
+# below it the statement's single round trip wins (COPY asks for the table's columns first).
+COPY_FROM_ROWS = 5000
+
+# Column order of the records COPY writes.
+HISTORY_COPY_COLUMNS = (
+    "event_id",
+    "captured_at",
+    "scrape_run_id",
+    "key_id",
+    "shape_id",
+    "bookmaker_id",
+    "odds",
+)
+CURRENT_COPY_COLUMNS = (
+    "event_id",
+    "bookmaker_id",
+    "key_id",
+    "shape_id",
+    "odds",
+    "first_seen",
+    "last_changed",
+)
 _STATE_BEFORE = load_sql("history/select_state_before")
 
 # A stored state: (shape id, encoded odds, see odds_codec); its key: (event_id, bookmaker_id, key_id).
@@ -42,10 +67,12 @@ class ChangeColumns:
     captured_at: list[datetime] = attrs.field(factory=list)
     odds: list[bytes | None] = attrs.field(factory=list)
     run_id: list[int] = attrs.field(factory=list)  # the run of the snapshot the row belongs to
-    latest: list[bool] = attrs.field(factory=list)  # current_odds follows the row
+    # what the row does to current_odds: "new" (a key it lacks), "change" (update or, with no
+    # state, delete), "" (nothing: a late snapshot's row)
+    current: list[str] = attrs.field(factory=list)
 
     def add(
-        self, key: StateKey, state: State | None, captured_at: datetime, run_id: int, *, latest: bool = True
+        self, key: StateKey, state: State | None, captured_at: datetime, run_id: int, *, current: str
     ) -> None:
         event_id, bookmaker_id, key_id = key
         self.event_id.append(event_id)
@@ -55,7 +82,7 @@ class ChangeColumns:
         self.odds.append(None if state is None else state[1])
         self.captured_at.append(captured_at)
         self.run_id.append(run_id)
-        self.latest.append(latest)
+        self.current.append(current)
 
     def __len__(self) -> int:
         return len(self.key_id)
@@ -180,21 +207,68 @@ class HistoryRepository:
         return result
 
     async def write_changes(self, *, rows: ChangeColumns) -> int:
-        """Write the history rows and bring ``current_odds`` to the same state; return the rows written."""
+        """Write the history rows and bring ``current_odds`` to the same state (keys first seen added,
+        changed keys updated, closed keys deleted); return the history rows written. One statement for
+        the usual few thousand rows; ``COPY`` from ``COPY_FROM_ROWS`` rows on."""
         if not len(rows):
             return 0
-        written = await self._conn.fetchval(
-            _WRITE_CHANGES,
-            rows.event_id,
-            rows.bookmaker_id,
-            rows.key_id,
-            rows.shape_id,
-            rows.captured_at,
-            rows.odds,
-            rows.run_id,
-            rows.latest,
+        if len(rows) < COPY_FROM_ROWS:
+            written = await self._conn.fetchval(
+                _WRITE_CHANGES,
+                rows.event_id,
+                rows.bookmaker_id,
+                rows.key_id,
+                rows.shape_id,
+                rows.captured_at,
+                rows.odds,
+                rows.run_id,
+                [what != "" for what in rows.current],
+            )
+            return int(written)
+        await self._conn.copy_records_to_table(
+            "odds_history",
+            records=zip(
+                rows.event_id,
+                rows.captured_at,
+                rows.run_id,
+                rows.key_id,
+                rows.shape_id,
+                rows.bookmaker_id,
+                rows.odds,
+                strict=True,
+            ),
+            columns=HISTORY_COPY_COLUMNS,
         )
-        return int(written)
+        new = [i for i, what in enumerate(rows.current) if what == "new"]
+        if new:
+            await self._conn.copy_records_to_table(
+                "current_odds",
+                records=(
+                    (
+                        rows.event_id[i],
+                        rows.bookmaker_id[i],
+                        rows.key_id[i],
+                        rows.shape_id[i],
+                        rows.odds[i],
+                        rows.captured_at[i],
+                        rows.captured_at[i],
+                    )
+                    for i in new
+                ),
+                columns=CURRENT_COPY_COLUMNS,
+            )
+        changed = [i for i, what in enumerate(rows.current) if what == "change"]
+        if changed:
+            await self._conn.fetchval(
+                _UPDATE_CURRENT,
+                [rows.event_id[i] for i in changed],
+                [rows.bookmaker_id[i] for i in changed],
+                [rows.key_id[i] for i in changed],
+                [rows.shape_id[i] for i in changed],
+                [rows.captured_at[i] for i in changed],
+                [rows.odds[i] for i in changed],
+            )
+        return len(rows)
 
 
 @attrs.define(slots=True)

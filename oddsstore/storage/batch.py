@@ -10,8 +10,9 @@ Bulk statements (typed arrays through ``unnest``), in one transaction:
    (``current_odds``) of those (event, site) pairs, read before the batch writes any of it; steps
    1-3 run on the server while Python validates and encodes the markets;
 4. insert the snapshots (one per event and site that returned the event), BetPawa then competitors;
-5. change detection against the state read in 3, then the history rows and the ``current_odds``
-   changes in one statement (see ``oddsstore.storage.history``);
+5. change detection against the state read in 3, then the history rows (``COPY``) and the
+   ``current_odds`` changes: keys first seen copied in, changed ones updated, closed ones deleted
+   (see ``oddsstore.storage.history``);
 6. insert one ``event_scrape_status`` row per event.
 
 Snapshots are unique per (event, site, run) and status rows per (run, event), so storing the same

@@ -89,17 +89,19 @@ async def store_changes(
     for owner, snap, states in snapshots:
         event_id, bookmaker_id = owner
         if not snap.late:
-            for key_id, state in diff_states(current.get(owner, {}), states):
-                rows.add((event_id, bookmaker_id, key_id), state, snap.captured_at, run_id)
+            stored = current.get(owner, {})
+            for key_id, state in diff_states(stored, states):
+                what = "change" if key_id in stored else "new"
+                rows.add((event_id, bookmaker_id, key_id), state, snap.captured_at, run_id, current=what)
             continue
         before = before_late.states.get(owner, {})
         following = before_late.next_position.get(owner)
         for key_id, state in diff_states(before, states):
             key = (event_id, bookmaker_id, key_id)
-            rows.add(key, state, snap.captured_at, run_id, latest=False)
+            rows.add(key, state, snap.captured_at, run_id, current="")
             if following is not None and key not in before_late.keys_at_next:
                 # the next snapshot had the previous state of this key: say it again there
-                rows.add(key, before.get(key_id), following[0], following[1], latest=False)
+                rows.add(key, before.get(key_id), following[0], following[1], current="")
     return await history.write_changes(rows=rows)
 
 

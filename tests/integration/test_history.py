@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeAlias
 
 import asyncpg
+import pytest
 from history_kit import Key, SiteKey, apply, drift, expected_changes, full_state, market_key, sorted_markets
 from history_sql import history_rows, markets_held
 
@@ -14,6 +15,7 @@ from oddsstore.devtools.batches import make_batch
 from oddsstore.models import Market, Outcome, Platform, ScrapeBatch
 from oddsstore.reads import OddsRepository
 from oddsstore.repositories import ScrapeRunsRepository
+from oddsstore.repositories import history as history_repository
 from oddsstore.storage.batch import store_batch
 
 Conn: TypeAlias = "asyncpg.Connection[Any]"
@@ -45,6 +47,14 @@ async def _rows_of_run(conn: Conn, run_id: int) -> list[tuple[tuple[SiteKey, Key
     ]
 
 
+@pytest.fixture(params=["statement", "copy"])
+def write_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Both ways ``write_changes`` writes: one statement (a few thousand rows) and ``COPY`` (many)."""
+    if request.param == "copy":
+        monkeypatch.setattr(history_repository, "COPY_FROM_ROWS", 0)
+    return str(request.param)
+
+
 async def _run(conn: Conn) -> int:
     return (await ScrapeRunsRepository(conn).create(trigger="test")).id
 
@@ -53,7 +63,7 @@ def _small(seed: int = 5, events: int = 6) -> ScrapeBatch:
     return make_batch(seed=seed, events=events, markets_per_snapshot=25, now=T0)
 
 
-async def test_two_cycles_write_exactly_the_markets_that_changed(conn: Conn) -> None:
+async def test_two_cycles_write_exactly_the_markets_that_changed(conn: Conn, write_path: str) -> None:
     first = _small()
     second = drift(first, seed=1, now=T0 + timedelta(minutes=5))
     expected = expected_changes(full_state(first), second)
@@ -107,7 +117,7 @@ async def test_a_cold_start_still_writes_exactly_the_changes(db_dsn: str) -> Non
     assert result.history_rows == len(rows)
 
 
-async def test_a_retried_batch_writes_no_history_twice(conn: Conn) -> None:
+async def test_a_retried_batch_writes_no_history_twice(conn: Conn, write_path: str) -> None:
     first = _small()
     second = drift(first, seed=4, now=T0 + timedelta(minutes=5))
     await store_batch(conn, first, await _run(conn))
@@ -138,7 +148,9 @@ async def test_a_failed_site_closes_nothing(conn: Conn) -> None:
     assert sorted_markets(site.markets) == sorted_markets(full_state(first)[failed].values())
 
 
-async def test_a_market_missing_from_a_returned_payload_is_closed_for_reads_after_it(conn: Conn) -> None:
+async def test_a_market_missing_from_a_returned_payload_is_closed_for_reads_after_it(
+    conn: Conn, write_path: str
+) -> None:
     first = _small(events=1)
     sr = first.events[0].sportradar_id
     gone = full_state(first)[(sr, Platform.BETPAWA)]
@@ -175,7 +187,9 @@ async def test_a_market_missing_from_a_returned_payload_is_closed_for_reads_afte
     assert sorted_markets(now[Platform.BETPAWA].markets) == sorted_markets(after[Platform.BETPAWA].markets)
 
 
-async def test_as_of_every_run_equals_its_full_snapshot_and_prices_are_exact(conn: Conn) -> None:
+async def test_as_of_every_run_equals_its_full_snapshot_and_prices_are_exact(
+    conn: Conn, write_path: str
+) -> None:
     batches = [_small(seed=8, events=4)]
     for i in range(1, 6):
         fail = [(batches[0].events[i % 4].sportradar_id, Platform.BET9JA)] if i % 2 else []
@@ -231,7 +245,7 @@ async def test_the_closing_line_stays_after_kickoff(conn: Conn) -> None:
     assert {p: sorted_markets(v.markets) for p, v in much_later.items()} == closing
 
 
-async def test_a_late_batch_of_an_older_run_keeps_every_run_readable(conn: Conn) -> None:
+async def test_a_late_batch_of_an_older_run_keeps_every_run_readable(conn: Conn, write_path: str) -> None:
     # a spill replayed after newer cycles: run 2's batch is stored after run 3's
     b1 = _small(seed=30, events=3)
     b2 = drift(b1, seed=31, now=T0 + timedelta(minutes=5), change=0.4)
