@@ -67,10 +67,9 @@ ALTER TABLE scrape_runs ADD COLUMN history_rows integer NOT NULL DEFAULT 0;
 CREATE FUNCTION oddsstore_encode_odds(prices double precision[]) RETURNS bytea
 LANGUAGE sql IMMUTABLE STRICT AS $$
     SELECT CASE
-        WHEN bool_and(round(p * 1000) / 1000 = p AND abs(round(p * 1000)) < 2147483647)
+        WHEN bool_and(CASE WHEN abs(p) < 2147483 THEN round(p * 1000) / 1000 = p ELSE false END)
             THEN '\x01'::bytea || string_agg(
-                CASE WHEN abs(round(p * 1000)) < 2147483647 THEN int4send(round(p * 1000)::int4) END,
-                ''::bytea ORDER BY n)
+                CASE WHEN abs(p) < 2147483 THEN int4send(round(p * 1000)::int4) END, ''::bytea ORDER BY n)
         ELSE '\x02'::bytea || string_agg(float8send(p), ''::bytea ORDER BY n)
     END
     FROM unnest(prices) WITH ORDINALITY AS t (p, n)

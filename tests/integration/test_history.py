@@ -3,6 +3,7 @@ reads back as the full snapshot it was (expected sets computed here from the bat
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeAlias
 
@@ -10,12 +11,15 @@ import asyncpg
 import pytest
 from history_kit import Key, SiteKey, apply, drift, expected_changes, full_state, market_key, sorted_markets
 from history_sql import history_rows, markets_held
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from oddsstore.devtools.batches import make_batch
 from oddsstore.models import Market, Outcome, Platform, ScrapeBatch
 from oddsstore.reads import OddsRepository
 from oddsstore.repositories import ScrapeRunsRepository
 from oddsstore.repositories import history as history_repository
+from oddsstore.repositories.odds_codec import decode_odds, encode_odds
 from oddsstore.storage.batch import store_batch
 
 Conn: TypeAlias = "asyncpg.Connection[Any]"
@@ -304,3 +308,41 @@ def test_the_test_kit_sees_changes() -> None:
     assert expected_changes(full_state(first), first) == set()
     assert expected_changes(full_state(first), second)
     assert apply(full_state(first), second) == full_state(second)
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.floats(min_value=1.0, max_value=1000.0).map(lambda p: round(p, 3)),
+            st.floats(min_value=1e-300, max_value=1e300),
+            st.sampled_from([2147482.999, 2147483.0, 2147483.001, 1e-3, 1.0005, 4.3333333333]),
+        ),
+        min_size=1,
+        max_size=12,
+    ),
+    st.lists(st.booleans(), min_size=12, max_size=12),
+)
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_the_odds_codec_is_exact_and_sql_gives_the_same_bytes(
+    db_dsn: str, prices: list[float], active: list[bool]
+) -> None:
+    signed = [p if a else -p for p, a in zip(prices, active, strict=False)]
+    data = encode_odds(signed)
+    assert decode_odds(data) == tuple(signed)
+
+    async def check() -> tuple[bytes, list[float]]:
+        conn: Conn = await asyncpg.connect(db_dsn)
+        try:
+            record = await conn.fetchrow(
+                "SELECT oddsstore_encode_odds($1::float8[]) AS enc, oddsstore_decode_odds($2::bytea) AS dec",
+                signed,
+                data,
+            )
+            assert record is not None
+            return record["enc"], record["dec"]
+        finally:
+            await conn.close()
+
+    sql_bytes, sql_prices = asyncio.run(check())
+    assert sql_bytes == data
+    assert sql_prices == signed

@@ -84,7 +84,7 @@ def test_wheel_installs_migrates_and_stores(tmp_path: Path, db_dsn: str) -> None
     work = tmp_path / "elsewhere"  # not the checkout: nothing can be imported from it
     work.mkdir()
     first = _run([str(venv / "bin" / "oddsstore"), "migrate", "--dsn", db_dsn], cwd=work)
-    assert "applied 1 migration(s)" in first.stdout
+    assert "applied 2 migration(s)" in first.stdout  # 0001_schema, 0002_change_only_history
     second = _run([str(python), "-m", "oddsstore", "migrate", "--dsn", db_dsn], cwd=work)
     assert "up to date" in second.stdout
 
