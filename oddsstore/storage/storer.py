@@ -13,12 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
+from oddsstore.db import Connection
 from oddsstore.models import ScrapeBatch, StoreResult
 
 #: ``store_batch`` or a function like it: (connection, batch, run id) -> StoreResult.
-StoreFn = Callable[[Any, ScrapeBatch, int], Awaitable[StoreResult]]
+StoreFn = Callable[[Connection, ScrapeBatch, int], Awaitable[StoreResult]]
 
 #: What a deferring storer's ``store`` returns for a batch it holds back (compare with ``is``).
 DEFERRED = StoreResult(events_stored=0, snapshots_created=0, markets_stored=0, errors=("deferred",))
