@@ -144,9 +144,12 @@ async def test_nothing_the_call_closes_over_outlives_it_without_a_garbage_collec
                 await calls()
                 return held
 
-            result = await retry_transient(call, FAST, on_retry=lambda _n, _e, _d, held=payload: None)
+            def noticed(_n: int, _e: BaseException, _d: float, held: Payload = payload) -> None:
+                assert held is not None
+
+            result = await retry_transient(call, FAST, on_retry=noticed)
             assert result is payload
-            del result, payload, call
+            del result, payload, call, noticed
         assert [ref() is None for ref in alive] == [True, True]
     finally:
         if was_enabled:
