@@ -20,7 +20,7 @@ second) and dropped afterwards:
 - ``market_copy``: ``False`` then ``True``, to run a storage test through both market write paths
   of ``store_batch`` (``unnest`` statements, and ``COPY``, the default where the codec allows).
 
-Realistic batches come from ``oddsstore.testing.make_batch``.
+Realistic batches come from ``oddsstore.devtools.batches.make_batch``.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Where a finished batch goes: the storage hand-off of a cycle.
 
 The cycle hands each scraped batch to a :class:`BatchStorer`. The cycle's default is
-:class:`oddsstore.retrying_storer.RetryingStorer` (retries on a new connection, holds batches back
+:class:`oddsstore.storage.retrying.RetryingStorer` (retries on a new connection, holds batches back
 while the database is unavailable, spills what it could not store). :class:`NullStorer` stores nothing
 and counts what it would have stored: for dry runs and for measuring a cycle without storage.
 
