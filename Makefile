@@ -16,6 +16,7 @@ install: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check oddsstore tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 test: lint
 	$(BIN)/pytest -q

@@ -84,8 +84,8 @@ async def child(dsn: str, urls: dict[Platform, str], time_scale: float, store: b
         "tail_after_last_scrape_s": round(start + wall - last_scraped, 3),
         "status": last.status,
         "events": last.events_total,
-        "snapshots": last.snapshots,
-        "markets": last.markets,
+        "snapshots": last.snapshots_created,
+        "markets": last.markets_stored,
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "cpu_s": round(time.process_time(), 2),
     }

@@ -42,7 +42,7 @@ from oddsstore.db import apply_migrations, create_pool
 from oddsstore.devtools.simulator import FAULT_KINDS, BoardConfig, FaultConfig, SimulatorConfig, run_simulator
 from oddsstore.models import ALL_PLATFORMS, Platform
 from oddsstore.progress import BatchComplete, CycleComplete, CycleFailed, ProgressEvent
-from oddsstore.storage.retrying import RetryingStorer, RetryPolicy
+from oddsstore.storage.retrying import RetryingStorer, StorerPolicy
 
 BENCH_DSN_ENV = "ODDSSTORE_BENCH_DSN"
 POOL_SIZE = 4
@@ -128,7 +128,10 @@ async def one_cycle(
     async with open_clients(client_settings(urls)) as clients:
         coordinator = EventCoordinator(clients, CoordinatorSettings(batch_size=batch_size, trigger="soak"))
         storer = RetryingStorer(
-            pool, coordinator.store_batch_results, spill_dir=spill_dir, policy=RetryPolicy(flush_timeout_s=10)
+            pool,
+            coordinator.store_batch_results,
+            spill_dir=spill_dir,
+            policy=StorerPolicy(flush_timeout_s=10),
         )
         coordinator.storer = storer
         last: ProgressEvent | None = None

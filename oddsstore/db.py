@@ -29,6 +29,8 @@ import orjson
 from asyncpg.pool import PoolConnectionProxy
 from loguru import logger
 
+from oddsstore.errors import DB_FAILURES
+
 __all__ = [
     "Connection",
     "MigrationError",
@@ -230,7 +232,7 @@ async def create_pool(
         pool: asyncpg.Pool[Any] = await asyncpg.create_pool(
             dsn, min_size=min_size, max_size=max_size, server_settings=settings, init=_init, **kwargs
         )
-    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+    except DB_FAILURES as exc:
         message = _scrub(str(exc), dsn)
         raise ConnectionError(f"cannot connect to {mask_dsn(dsn)}: {message}") from None
     return pool

@@ -126,7 +126,7 @@ class EventScraped(ProgressEvent):
     platforms_failed: tuple[str, ...]
     timing_ms: int
     site_timings_ms: Mapping[str, int]
-    markets: int
+    markets_mapped: int  # normalised markets parsed from the sites' payloads
     errors: Mapping[str, str]  # platform -> "<reason>: <message>"
 
 
@@ -138,8 +138,8 @@ class BatchComplete(ProgressEvent):
     events: int
     events_stored: int
     events_failed: int
-    snapshots: int
-    markets: int
+    snapshots_created: int
+    markets_stored: int
     errors: int
     scrape_ms: int
     store_ms: int
@@ -154,8 +154,8 @@ class CycleComplete(ProgressEvent):
     events_total: int
     events_scraped: int
     events_failed: int
-    snapshots: int
-    markets: int
+    snapshots_created: int
+    markets_stored: int
     total_ms: int
     discovery_ms: int
     success_rate: float
@@ -172,8 +172,8 @@ class CycleFailed(ProgressEvent):
     events_total: int
     events_scraped: int
     events_failed: int
-    snapshots: int
-    markets: int
+    snapshots_created: int
+    markets_stored: int
     total_ms: int
 
 

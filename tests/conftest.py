@@ -20,7 +20,7 @@ second) and dropped afterwards:
 - ``market_copy``: the value storage tests pass to ``store_batch(..., market_copy=...)``; since the
   change-only history there is one market write path, so the flag has no effect and one value is run.
 
-Realistic batches come from ``oddsstore.testing.make_batch``.
+Realistic batches come from ``oddsstore.devtools.batches.make_batch``.
 """
 
 from __future__ import annotations

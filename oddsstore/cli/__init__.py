@@ -15,7 +15,18 @@ from collections.abc import Sequence
 from loguru import logger
 
 # Subcommand modules, in the order `oddsstore --help` lists them.
-_COMMANDS = ("migrate", "cycle", "replay", "status", "odds", "maintain", "simulator", "serve", "demo")
+_COMMANDS = (
+    "migrate",
+    "cycle",
+    "replay",
+    "status",
+    "odds",
+    "maintain",
+    "simulator",
+    "serve",
+    "demo",
+    "audit_mapping",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -35,7 +35,7 @@ from oddsstore.progress import (
     ProgressEvent,
     QueueBuilt,
 )
-from oddsstore.storage.retrying import RetryingStorer, RetryPolicy
+from oddsstore.storage.retrying import RetryingStorer, StorerPolicy
 
 EXIT_FAILED = 1
 DEFAULT_STATEMENT_TIMEOUT_MS = 60_000
@@ -62,7 +62,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--flush-timeout",
         type=float,
-        default=RetryPolicy().flush_timeout_s,
+        default=StorerPolicy().flush_timeout_s,
         help="seconds the end of a cycle waits for an unavailable database before spilling (default 60)",
     )
     parser.add_argument("--json", action="store_true", help="print every progress event as a JSON line")
@@ -87,8 +87,8 @@ def log_progress(event: ProgressEvent) -> None:
             event.batch_index,
             event.events,
             event.events_failed,
-            event.snapshots,
-            event.markets,
+            event.snapshots_created,
+            event.markets_stored,
             event.scrape_ms,
             event.store_ms,
         )
@@ -100,8 +100,8 @@ def log_progress(event: ProgressEvent) -> None:
             event.events_scraped,
             event.events_total,
             event.events_failed,
-            event.snapshots,
-            event.markets,
+            event.snapshots_created,
+            event.markets_stored,
             event.total_ms / 1000,
         )
     elif isinstance(event, CycleFailed):
@@ -128,7 +128,7 @@ async def run_cycle(
     as_json: bool = False,
     spill_dir: Path | None = None,
     statement_timeout_ms: int | None = DEFAULT_STATEMENT_TIMEOUT_MS,
-    policy: RetryPolicy | None = None,
+    policy: StorerPolicy | None = None,
 ) -> int:
     if migrate:
         await apply_migrations(dsn)
@@ -186,7 +186,7 @@ def run(args: argparse.Namespace) -> int:
                 as_json=args.json,
                 spill_dir=args.spill_dir,
                 statement_timeout_ms=args.statement_timeout_ms or None,
-                policy=RetryPolicy(flush_timeout_s=args.flush_timeout),
+                policy=StorerPolicy(flush_timeout_s=args.flush_timeout),
             )
         )
     except ConnectionError as exc:

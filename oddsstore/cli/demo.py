@@ -26,7 +26,7 @@ from oddsstore.cli._simproc import simulator_process
 from oddsstore.cli._tuning import tune_gc
 from oddsstore.clients import ClientSettings, open_clients
 from oddsstore.cycle.coordinator import CoordinatorSettings, EventCoordinator
-from oddsstore.db import apply_migrations, create_pool, mask_dsn
+from oddsstore.db import Connection, apply_migrations, create_pool, mask_dsn
 from oddsstore.models import ALL_PLATFORMS, EventTarget, Platform
 from oddsstore.parsing import market_margin
 from oddsstore.progress import (
@@ -106,7 +106,7 @@ class _Progress:
                 self.bar.update(1)
         elif isinstance(event, BatchComplete):
             self.store_ms += event.store_ms
-            self.snapshots += event.snapshots
+            self.snapshots += event.snapshots_created
             if self.bar is not None:
                 self.bar.set_postfix(batches=event.batch_index + 1, snapshots=self.snapshots, refresh=False)
 
@@ -205,7 +205,7 @@ def _print_summary(report: RunReport, progress: _Progress, last: ProgressEvent, 
     print("\n".join(out))
 
 
-async def _one_x_two_table(conn: Any, report: RunReport, targets: Any, limit: int) -> list[str]:
+async def _one_x_two_table(conn: Connection, report: RunReport, targets: Any, limit: int) -> list[str]:
     """Up to ``limit`` events scraped on all three sites: 1X2 odds per site and margin, from the DB."""
     from oddsstore.repositories import ScrapeStatusRepository
 

@@ -21,8 +21,8 @@ import attrs
 import orjson
 from loguru import logger
 
-from oddsstore.clients.errors import PermanentSiteError, SiteError, TransientSiteError
 from oddsstore.clients.settings import ClientSettings, SiteSettings
+from oddsstore.errors import PermanentSiteError, SiteError, TransientSiteError, describe, retry_transient
 from oddsstore.models import DiscoveredEvent, Platform
 
 #: A check run on the decoded body; raises :class:`SiteError` (never retried) when the envelope is bad.
@@ -197,38 +197,46 @@ class HttpSite:
         ``label`` names the request in errors and logs (default: method, path and the identifying query
         parameters; never headers, cache busters or other noise).
         """
-        label = label or describe(method, path, params)
+        label = label or request_label(method, path, params)
         self.stats.requests += 1
-        attempt = 0
-        while True:
+        attempts = 0
+
+        async def attempt() -> Any:
+            nonlocal attempts
             if self.gate.open:
-                err: SiteError = PermanentSiteError(
-                    self.platform, label, "circuit_open", "site paused after repeated failures"
-                )
-                err.attempts = attempt
-                self._count_failure(err)
-                raise err
-            attempt += 1
+                paused = "site paused after repeated failures"
+                raise PermanentSiteError(self.platform, label, "circuit_open", paused, attempts=attempts)
+            attempts += 1
             try:
                 body = await self._attempt(method, path, label, params, json_body, headers)
                 if check is not None:
                     check(body, label)
-            except TransientSiteError as exc:
-                exc.attempts = attempt
-                if attempt >= self.settings.max_attempts:
-                    self._finish(exc)
-                    raise
-                self.stats.retries += 1
-                delay = self._backoff(attempt, exc.retry_after_s)
-                logger.debug("{} ({}); retry {} in {:.3f}s", exc, exc.reason, attempt, delay)
-                await asyncio.sleep(delay)
-                continue
             except SiteError as exc:
-                exc.attempts = attempt
-                self._finish(exc)
+                exc.attempts = attempts
                 raise
-            self._finish(None)
             return body
+
+        def retried(failed: int, exc: BaseException, delay: float) -> None:
+            self.stats.retries += 1
+            reason = exc.reason if isinstance(exc, SiteError) else type(exc).__name__
+            logger.debug("{} ({}); retry {} in {:.3f}s", exc, reason, failed, delay)
+
+        try:
+            body = await retry_transient(
+                attempt,
+                self.settings.retry_policy,
+                transient=lambda exc: isinstance(exc, TransientSiteError),
+                on_retry=retried,
+                rng=self._rng,
+            )
+        except SiteError as exc:
+            if exc.reason == "circuit_open":
+                self._count_failure(exc)
+            else:
+                self._finish(exc)
+            raise
+        self._finish(None)
+        return body
 
     def _finish(self, error: SiteError | None) -> None:
         if error is not None:
@@ -246,13 +254,6 @@ class HttpSite:
 
     def _count_failure(self, error: SiteError) -> None:
         self.stats.failures[error.reason] = self.stats.failures.get(error.reason, 0) + 1
-
-    def _backoff(self, attempt: int, retry_after_s: float | None) -> float:
-        cap = min(self.settings.backoff_max_s, self.settings.backoff_base_s * 2 ** (attempt - 1))
-        delay = self._rng.uniform(0.0, cap)  # full jitter
-        if retry_after_s is not None:
-            delay = max(delay, min(retry_after_s, self.settings.retry_after_max_s))
-        return delay
 
     async def _attempt(
         self,
@@ -281,9 +282,9 @@ class HttpSite:
                     self._check_status(response, label)
                     raw = await self._read_capped(response, label)
             except TimeoutError as exc:
-                raise TransientSiteError(self.platform, label, "timeout", _describe(exc)) from exc
+                raise TransientSiteError(self.platform, label, "timeout", describe(exc)) from exc
             except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError) as exc:
-                raise TransientSiteError(self.platform, label, "connection", _describe(exc)) from exc
+                raise TransientSiteError(self.platform, label, "connection", describe(exc)) from exc
         try:
             return orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
@@ -331,13 +332,7 @@ class HttpSite:
 _NOISE_PARAMS = frozenset({"_t", "v_cache_version", "q", "productId", "DISP", "timeline"})
 
 
-def describe(method: str, path: str, params: Mapping[str, str] | None = None) -> str:
+def request_label(method: str, path: str, params: Mapping[str, str] | None = None) -> str:
     """``GET /path?EVENTID=1``: the request as errors name it (identifying query parameters only)."""
     shown = [f"{k}={v}" for k, v in (params or {}).items() if k not in _NOISE_PARAMS]
     return f"{method} {path}?{'&'.join(shown)}" if shown else f"{method} {path}"
-
-
-def _describe(exc: BaseException) -> str:
-    text = str(exc)
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-

@@ -7,10 +7,10 @@ from typing import Any
 
 import aiohttp
 
-from oddsstore.clients.base import Discovery, HttpSite, describe
+from oddsstore.clients.base import Discovery, HttpSite, request_label
 from oddsstore.clients.discovery import DiscoveryRun, parsed
-from oddsstore.clients.errors import PermanentSiteError
 from oddsstore.clients.settings import ClientSettings
+from oddsstore.errors import PermanentSiteError
 from oddsstore.models import Platform
 from oddsstore.parsing import TreeEntry, parse_discovery_page, parse_tree
 
@@ -68,7 +68,7 @@ class Bet9jaClient:
         async def group(entry: TreeEntry) -> None:
             params = self._params(GROUPID=entry.id, DISP="0", GROUPMARKETID="1")
             body = await self.http.get_json(GROUP_PATH, params=params, check=_check_r)
-            label = describe("GET", GROUP_PATH, params)
+            label = request_label("GET", GROUP_PATH, params)
             page = parsed(self.platform, label, lambda p: parse_discovery_page(self.platform, p), body)
             run.add_page(page)
 

@@ -11,8 +11,8 @@ import orjson
 
 from oddsstore.clients.base import Discovery, HttpSite
 from oddsstore.clients.discovery import DiscoveryRun, parsed
-from oddsstore.clients.errors import PermanentSiteError
 from oddsstore.clients.settings import ClientSettings
+from oddsstore.errors import PermanentSiteError
 from oddsstore.models import DiscoveredEvent, Platform
 from oddsstore.parsing import ParseError, TreeEntry, parse_discovery_page, parse_event, parse_tree
 

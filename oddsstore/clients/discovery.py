@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeVar
 
 from oddsstore.clients.base import Discovery
-from oddsstore.clients.errors import PermanentSiteError, SiteError
+from oddsstore.errors import PermanentSiteError, SiteError
 from oddsstore.models import DiscoveredEvent, Platform, utcnow
 from oddsstore.parsing import DiscoveryPage, ParseError, TreeEntry
 

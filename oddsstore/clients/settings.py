@@ -7,6 +7,7 @@ from typing import Any
 
 import attrs
 
+from oddsstore.errors import RetryPolicy
 from oddsstore.models import Platform
 
 _DESKTOP_UA = (
@@ -95,6 +96,17 @@ class ClientSettings:
             sportybet=sites[Platform.SPORTYBET],
             bet9ja=sites[Platform.BET9JA],
             **overrides,
+        )
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        """The retries of a request: ``max_attempts`` in all, full-jitter back-off, ``Retry-After`` kept."""
+        return RetryPolicy(
+            attempts=self.max_attempts,
+            base_s=self.backoff_base_s,
+            max_s=self.backoff_max_s,
+            jitter=True,
+            hint_max_s=self.retry_after_max_s,
         )
 
     def site(self, platform: Platform) -> SiteSettings:

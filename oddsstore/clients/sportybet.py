@@ -10,8 +10,8 @@ import aiohttp
 
 from oddsstore.clients.base import Discovery, HttpSite
 from oddsstore.clients.discovery import DiscoveryRun, parsed
-from oddsstore.clients.errors import PermanentSiteError
 from oddsstore.clients.settings import ClientSettings
+from oddsstore.errors import PermanentSiteError
 from oddsstore.models import Platform
 from oddsstore.parsing import parse_discovery_page, parse_tree
 

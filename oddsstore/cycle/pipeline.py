@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from typing import Any, Protocol
 
 import attrs
 
-from oddsstore.cycle.coordinator import Emit, EventCoordinator
 from oddsstore.cycle.planning import requests_by_platform
+from oddsstore.cycle.scraping import Emit
 from oddsstore.models import EventTarget, ScrapeBatch, ScrapedEvent, StoreResult
 from oddsstore.progress import BatchComplete, BatchStart
 from oddsstore.storage.storer import DEFERRED, BatchStorer, DeferringStorer
@@ -41,8 +42,8 @@ class CycleTotals:
     events_scraped: int = 0  # at least one site scraped (status row "completed")
     events_failed: int = 0  # every site failed (status row "failed")
     events_stored: int = 0  # status rows written, as storage reports them
-    snapshots: int = 0
-    markets: int = 0
+    snapshots_created: int = 0
+    markets_stored: int = 0
     history_rows: int = 0  # StoreResult.history_rows: rows written to odds_history
     store_errors: int = 0  # StoreResult.errors lines (refused markets, failed sites)
     batches_stored: int = 0
@@ -61,10 +62,19 @@ def _is_scraped(event: ScrapedEvent) -> bool:
     return any(r.odds is not None for r in event.results)
 
 
+class ScrapeEvent(Protocol):
+    """Scrape every site of one event, emitting its progress (``Scraper.scrape_event``)."""
+
+    def __call__(
+        self, target: EventTarget, *, emit: Emit, run_id: int = 0, batch_index: int = 0
+    ) -> Coroutine[Any, Any, ScrapedEvent]: ...
+
+
 async def run_pipeline(
-    coordinator: EventCoordinator,
+    scrape_event: ScrapeEvent,
     batches: Sequence[tuple[EventTarget, ...]],
     *,
+    scrape_window: int,
     run_id: int,
     storer: BatchStorer,
     emit: Emit,
@@ -76,7 +86,7 @@ async def run_pipeline(
     ``after_batch(events_scraped, events_failed, result)`` runs after each batch is stored. Any
     exception (a storer failure, a cancellation) cancels every task of the pipeline and propagates.
     """
-    window = asyncio.Semaphore(coordinator.settings.scrape_window)
+    window = asyncio.Semaphore(scrape_window)
     started: asyncio.Queue[_InFlight | None] = asyncio.Queue()
     to_store: asyncio.Queue[tuple[ScrapeBatch, int] | None] = asyncio.Queue(maxsize=1)
 
@@ -94,9 +104,7 @@ async def run_pipeline(
                     )
                 )
                 tasks = [
-                    group.create_task(
-                        coordinator.scrape_event(t, emit=emit, run_id=run_id, batch_index=index)
-                    )
+                    group.create_task(scrape_event(t, emit=emit, run_id=run_id, batch_index=index))
                     for t in targets
                 ]
                 started.put_nowait(_InFlight(index, tasks, time.perf_counter()))
@@ -116,8 +124,8 @@ async def run_pipeline(
             totals.events_scraped += scraped
             totals.events_failed += failed
             totals.events_stored += result.events_stored
-            totals.snapshots += result.snapshots_created
-            totals.markets += result.markets_stored
+            totals.snapshots_created += result.snapshots_created
+            totals.markets_stored += result.markets_stored
             totals.history_rows += result.history_rows
             totals.store_errors += len(result.errors)
             totals.batches_stored += 1
@@ -130,8 +138,8 @@ async def run_pipeline(
                     events=len(batch.events),
                     events_stored=result.events_stored,
                     events_failed=failed,
-                    snapshots=result.snapshots_created,
-                    markets=result.markets_stored,
+                    snapshots_created=result.snapshots_created,
+                    markets_stored=result.markets_stored,
                     history_rows=result.history_rows,
                     errors=len(result.errors),
                     scrape_ms=scrape_ms,

@@ -1,14 +1,12 @@
 """``run_full_cycle``: one whole scrape cycle as an async generator of progress events.
 
-The cycle holds a session-level advisory lock on a connection of its own for its whole life (a second
-cycle on the same database gets ``CYCLE_SKIPPED`` and stops), creates the ``scrape_runs`` row unless one
-is given, beats the row's heart every few seconds and after every batch, and always finalizes the row:
-``completed``, ``partial`` (some events failed on every site, or a site's discovery failed, in whole or
-in part), or ``failed`` (nothing stored, an error, a cancellation, the consumer closing the generator
-early, or batches the storer could not store or spilled mid-cycle: those are in a spill file, see
-``oddsstore.storage.retrying``). The final write
-is shielded from cancellation, retried on a fresh pool connection if the lock connection broke (the
-database restarted), and the lock is released.
+The cycle's database side is a :class:`~oddsstore.storage.ledger.RunLedger`: the advisory lock (a second
+cycle on the same database gets ``CYCLE_SKIPPED`` and stops), the ``scrape_runs`` row, its heartbeat and
+counters, and the run's end, always written: ``completed``, ``partial`` (some events failed on every
+site, or a site's discovery failed, in whole or in part), or ``failed`` (nothing stored, an error, a
+cancellation, the consumer closing the generator early, or batches the storer could not store or
+spilled mid-cycle: those are in a spill file, see :mod:`oddsstore.storage.retrying`). The end is
+written through any number of cancellations.
 
 The work runs in a task of its own, so a slow consumer never slows the scraping; the generator only
 forwards progress events. Close it with ``contextlib.aclosing`` (or run it to the end) to stop a cycle.
@@ -19,16 +17,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Mapping
-from typing import Any
+from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
 
 import asyncpg
 from loguru import logger
 
-from oddsstore.cycle.coordinator import EventCoordinator
 from oddsstore.cycle.pipeline import CycleTotals, run_pipeline
 from oddsstore.cycle.planning import count_by_coverage, count_by_urgency
-from oddsstore.models import RunStatus, StoreResult
+from oddsstore.cycle.scraping import DiscoveryOutcome, Emit
+from oddsstore.db import Connection
+from oddsstore.errors import describe
+from oddsstore.models import EventTarget, Platform, RunStatus, ScrapeBatch, ScrapedEvent, StoreResult
 from oddsstore.progress import (
     TERMINAL_TYPES,
     CycleComplete,
@@ -39,32 +41,63 @@ from oddsstore.progress import (
     ProgressEvent,
     QueueBuilt,
 )
-from oddsstore.repositories.scrape_runs import RunCounters, ScrapeRunsRepository
-from oddsstore.storage.ledger import (
-    DB_ERRORS,
-    as_conn,
-    close_abandoned_runs,
-    finish_on_fresh_connection,
-    recount,
-    run_to_end,
-)
-from oddsstore.storage.retrying import RetryingStorer, describe
+from oddsstore.storage.ledger import LOCK_HELD, RunLedger, run_to_end
+from oddsstore.storage.retrying import RetryingStorer
 from oddsstore.storage.storer import BatchStorer, DeferringStorer
 
-LOCK_HELD = "another scrape cycle is running on this database"
+
+class CycleSettings(Protocol):
+    @property
+    def batch_size(self) -> int: ...
+    @property
+    def scrape_window(self) -> int: ...
+    @property
+    def heartbeat_interval_s(self) -> float: ...
+    @property
+    def trigger(self) -> str: ...
+    @property
+    def spill_dir(self) -> Path | None: ...
 
 
-def default_storer(coordinator: EventCoordinator, pool: asyncpg.Pool[Any]) -> RetryingStorer:
+class CycleHost(Protocol):
+    """What a cycle needs of its coordinator (``EventCoordinator`` is one)."""
+
+    @property
+    def settings(self) -> CycleSettings: ...
+
+    storer: BatchStorer | None
+    clock: Callable[[], datetime]
+
+    async def scrape_event(
+        self, target: EventTarget, *, emit: Emit, run_id: int = 0, batch_index: int = 0
+    ) -> ScrapedEvent: ...
+
+    @property
+    def platforms(self) -> tuple[Platform, ...]: ...
+
+    async def discover_events(self) -> DiscoveryOutcome: ...
+
+    def build_priority_queue(self, targets: Sequence[EventTarget] | None = None) -> list[EventTarget]: ...
+
+    def remaining_batches(self) -> list[tuple[EventTarget, ...]]: ...
+
+    async def store_batch_results(
+        self, conn: Connection, batch: ScrapeBatch, scrape_run_id: int
+    ) -> StoreResult: ...
+
+
+def default_storer(host: CycleHost, pool: asyncpg.Pool[Any]) -> RetryingStorer:
     """The storer a cycle uses when the coordinator has none: retries, backlog, spill to settings' dir."""
-    return RetryingStorer(pool, coordinator.store_batch_results, spill_dir=coordinator.settings.spill_dir)
+    return RetryingStorer(pool, host.store_batch_results, spill_dir=host.settings.spill_dir)
 
 
 class _Cycle:
-    """The state of one cycle: its lock connection, run id, counters and how it ended."""
+    """One cycle's state: what it counted, how it ended, and its progress events."""
 
-    def __init__(self, coordinator: EventCoordinator, pool: asyncpg.Pool[Any], run_id: int | None) -> None:
-        self.coordinator = coordinator
-        self.pool = pool
+    def __init__(self, host: CycleHost, pool: asyncpg.Pool[Any], run_id: int | None) -> None:
+        self.host = host
+        self.settings = host.settings
+        self.ledger = RunLedger(pool, heartbeat_interval_s=self.settings.heartbeat_interval_s)
         self.run_id = run_id
         self.out: asyncio.Queue[ProgressEvent | None] = asyncio.Queue()
         self.totals = CycleTotals()
@@ -72,16 +105,12 @@ class _Cycle:
         self.discovery_errors = False
         self.started = time.perf_counter()
         self.stop_reason = "cancelled"
-        self._db_lock = asyncio.Lock()
-        self.storer: BatchStorer = coordinator.storer or default_storer(coordinator, pool)
-        self._conn: Any = None  # the lock connection (a pool proxy)
-        self.status: RunStatus = RunStatus.FAILED  # how the run ended (set when it is finalized)
+        self.storer: BatchStorer = host.storer or default_storer(host, pool)
+        self.status = RunStatus.FAILED  # how the run ended (set when it is finalized)
         self.error: str | None = None
-        self.run_finalized = False
-        self.counted: RunCounters | None = None  # the run row's counters recomputed from its rows
-        self.unsaved = 0  # batches the storer could not store (spilled or lost)
+        self.unsaved = 0  # batches the storer could not store during this cycle (spilled or lost)
         # a storer may serve several cycles: only what it spilled or lost during this one counts
-        self._spilled_before = _spilled_or_lost(self.storer)
+        self._unsaved_before = _spilled_or_lost(self.storer)
 
     def emit(self, event: ProgressEvent) -> None:
         self.out.put_nowait(event)
@@ -89,239 +118,66 @@ class _Cycle:
     def elapsed_ms(self) -> int:
         return int((time.perf_counter() - self.started) * 1000)
 
-    # --- the run row --------------------------------------------------------------------------------
-
-    @contextlib.asynccontextmanager
-    async def _runs(self) -> AsyncIterator[ScrapeRunsRepository]:
-        """The run repository on the lock connection, one user at a time (heartbeat vs. the rest)."""
-        assert self._conn is not None
-        async with self._db_lock:
-            yield ScrapeRunsRepository(as_conn(self._conn))
-
-    async def _beat(self) -> None:
-        assert self.run_id is not None
-        try:
-            async with self._runs() as runs:
-                await runs.heartbeat(run_id=self.run_id)
-        except DB_ERRORS as exc:
-            logger.warning("heartbeat of run {} failed: {}", self.run_id, exc)
-
-    async def heartbeat_forever(self) -> None:
-        interval = self.coordinator.settings.heartbeat_interval_s
-        while True:
-            await asyncio.sleep(interval)
-            await self._beat()
-
-    async def after_batch(self, scraped: int, failed: int, result: StoreResult) -> None:
-        """Add a stored batch's counters to the run row (which also beats its heart)."""
-        assert self.run_id is not None
-        try:
-            async with self._runs() as runs:
-                await runs.add_batch_counters(
-                    run_id=self.run_id,
-                    events_scraped=scraped,
-                    events_failed=failed,
-                    snapshots_created=result.snapshots_created,
-                    markets_stored=result.markets_stored,
-                    history_rows=result.history_rows,
-                )
-        except DB_ERRORS as exc:
-            logger.warning("counters of run {} not updated: {}", self.run_id, exc)
-
-    def final_status(self) -> RunStatus:
-        t = self.totals
-        if t.events_scraped == 0:
-            return RunStatus.FAILED
-        if t.events_failed > 0 or self.discovery_errors:
-            return RunStatus.PARTIAL
-        return RunStatus.COMPLETED
-
-    async def finish(self, status: RunStatus, error: str | None) -> bool:
-        """Write the run's end; on a broken lock connection, use a fresh one from the pool (a few tries,
-        for a database that is restarting). ``False`` if the row could not be written."""
-        if self.run_id is None:
-            with contextlib.suppress(*DB_ERRORS):
-                async with self._runs() as runs:
-                    await runs.release_cycle_lock()
-            return True
-        t = self.totals
-        counters = {
-            "events_total": t.events_total,
-            "events_scraped": t.events_scraped,
-            "events_failed": t.events_failed,
-            "snapshots_created": t.snapshots,
-            "markets_stored": t.markets,
-        }
-        try:
-            async with self._runs() as runs:
-                await runs.finish(run_id=self.run_id, status=status, error=error, **counters)
-                await runs.release_cycle_lock()
-                self.counted = await recount(self._conn, run_id=self.run_id, reason=error or status.value)
-            return True
-        except DB_ERRORS as exc:
-            logger.warning("finishing run {} on its own connection failed ({}); retrying", self.run_id, exc)
-        finished, self.counted = await finish_on_fresh_connection(
-            self.pool, run_id=self.run_id, status=status, error=error, counters=counters
-        )
-        return finished
-
-    async def _drain_then_finish(self, status: RunStatus | None, error: str | None) -> None:
-        """Let a storer that holds batches back store or spill them, then close the run.
-
-        ``status`` ``None``: the work ended normally and the status comes from the counters once the
-        storer is drained (batches it stored late count). Batches the storer could not store make the
-        run ``failed``; they are spilled after the run row is written, so the spill lines can say
-        whether it was.
-        """
-        storer = self.storer if isinstance(self.storer, DeferringStorer) else None
-        if storer is not None:
-            try:
-                await storer.drain(error)
-            except Exception as exc:
-                logger.opt(exception=exc).error("draining the storer of run {} failed", self.run_id)
-                if error is None:
-                    status, error = RunStatus.FAILED, f"storage drain failed: {_describe(exc)}"
-        if status is None:
-            status = self.final_status()
-            if status is RunStatus.FAILED:
-                error = (
-                    "no events discovered"
-                    if self.totals.events_total == 0
-                    else "no event scraped on any site"
-                )
-        unsaved = storer.unsaved if storer is not None else 0
-        not_stored = unsaved + _spilled_or_lost(self.storer) - self._spilled_before
-        if storer is not None and not_stored and self.run_id is not None:
-            status = RunStatus.FAILED
-            where = storer.spill_path(self.run_id)
-            note = f"{not_stored} batch(es) not stored (database unavailable: {storer.last_error})"
-            note += (
-                f"; spilled to {where}: store them with `oddsstore replay`"
-                if where
-                else "; LOST: no spill file"
-            )
-            error = note if error is None else f"{error}; {note}"
-            self.unsaved = not_stored
-        self.status, self.error = status, error
-        self.run_finalized = await self.finish(status, error)
-        if storer is not None and unsaved:
-            reason = error or ""
-            if not self.run_finalized:
-                reason += "; the run row could not be finalized either: replay finalizes it"
-            await storer.spill_remaining(reason)
-
     # --- the work -----------------------------------------------------------------------------------
 
     async def drive(self) -> None:
         """The whole cycle; always puts a terminal event (unless cancelled) and then ``None`` on ``out``."""
         try:
-            async with self.pool.acquire() as conn:
-                self._conn = conn
-                runs = ScrapeRunsRepository(as_conn(conn))
-                if not await runs.try_cycle_lock():
-                    if self.run_id is not None:
-                        await runs.finish(
-                            run_id=self.run_id, status=RunStatus.FAILED, error=f"skipped: {LOCK_HELD}"
-                        )
-                    logger.warning("cycle not started: {}", LOCK_HELD)
+            async with self.ledger:
+                if not self.ledger.locked:
+                    await self.ledger.skip(self.run_id)
                     self.emit(CycleSkipped(run_id=self.run_id, reason=LOCK_HELD))
                     return
                 await self._locked()
         finally:
-            self._conn = None
             self.out.put_nowait(None)
 
-    async def _close_abandoned_runs(self) -> None:
-        assert self.run_id is not None
-        async with self._runs() as runs:
-            await close_abandoned_runs(runs, self.run_id, self.coordinator.settings.heartbeat_interval_s)
-
     async def _locked(self) -> None:
-        heart: asyncio.Task[None] | None = None
         error: str | None = None
         status: RunStatus | None = RunStatus.FAILED
         try:
-            if self.run_id is None:
-                async with self._runs() as runs:
-                    self.run_id = (await runs.create(trigger=self.coordinator.settings.trigger)).id
-            await self._close_abandoned_runs()
-            heart = asyncio.create_task(self.heartbeat_forever())
+            self.run_id = await self.ledger.open(run_id=self.run_id, trigger=self.settings.trigger)
             await self._work()
             status = None  # from the counters, once the storer is drained
         except asyncio.CancelledError:
             error = self.stop_reason
             raise
         except Exception as exc:
-            error = _describe(exc)
+            error = describe(exc, limit=2000)
             logger.opt(exception=exc).error("cycle {} failed", self.run_id)
         finally:
-            if heart is not None:
-                heart.cancel()
-                await asyncio.wait({heart})  # its query, if any, ends before the lock connection is reused
             await run_to_end(self._drain_then_finish(status, error))
-        crashed = status is not None or self.unsaved > 0  # an exception, or batches left unstored
-        error = self.error
-        status = self.status
-        run_id = self.run_id if self.run_id is not None else 0
-        t = self.totals
-        if self.counted is not None:  # what the rows say: a retry after a lost commit reply counts zeros
-            t.snapshots, t.markets = self.counted.snapshots_created, self.counted.markets_stored
-            t.history_rows = self.counted.history_rows
-        if crashed:
-            self.emit(
-                CycleFailed(
-                    run_id=run_id,
-                    error=error or "",
-                    events_total=t.events_total,
-                    events_scraped=t.events_scraped,
-                    events_failed=t.events_failed,
-                    snapshots=t.snapshots,
-                    markets=t.markets,
-                    total_ms=self.elapsed_ms(),
-                )
-            )
-            return
-        self.emit(
-            CycleComplete(
-                run_id=run_id,
-                status=status.value,
-                events_total=t.events_total,
-                events_scraped=t.events_scraped,
-                events_failed=t.events_failed,
-                snapshots=t.snapshots,
-                markets=t.markets,
-                total_ms=self.elapsed_ms(),
-                discovery_ms=self.discovery_ms,
-                success_rate=round(t.events_scraped / t.events_total, 4) if t.events_total else 0.0,
-                history_rows=t.history_rows,
-            )
+        self.emit(self._terminal_event(crashed=status is not None))
+
+    async def _after_batch(self, scraped: int, failed: int, result: StoreResult) -> None:
+        await self.ledger.add_batch(
+            events_scraped=scraped,
+            events_failed=failed,
+            snapshots_created=result.snapshots_created,
+            markets_stored=result.markets_stored,
+            history_rows=result.history_rows,
         )
 
     async def _work(self) -> None:
         assert self.run_id is not None
-        coordinator = self.coordinator
+        host = self.host
         self.emit(
             CycleStart(
                 run_id=self.run_id,
-                trigger=coordinator.settings.trigger,
-                platforms=tuple(p.value for p in coordinator.platforms),
+                trigger=self.settings.trigger,
+                platforms=tuple(p.value for p in host.platforms),
             )
         )
-        found = await coordinator.discover_events()
+        found = await host.discover_events()
         self.discovery_ms = found.elapsed_ms
         self.discovery_errors = any(
             info.error or _partly_failed(info.counts) for info in found.sites.values()
         )
         self.totals.events_total = len(found.targets)
-        try:
-            async with self._runs() as runs:
-                await runs.set_discovery(
-                    run_id=self.run_id,
-                    discovery={p.value: info.events for p, info in found.sites.items()},
-                    events_total=len(found.targets),
-                )
-        except DB_ERRORS as exc:  # the run's end writes events_total again
-            logger.warning("discovery of run {} not recorded: {}", self.run_id, exc)
+        await self.ledger.record_discovery(
+            discovery={p.value: info.events for p, info in found.sites.items()},
+            events_total=len(found.targets),
+        )
         self.emit(
             DiscoveryComplete(
                 run_id=self.run_id,
@@ -340,28 +196,124 @@ class _Cycle:
                 elapsed_ms=found.elapsed_ms,
             )
         )
-        queue = coordinator.build_priority_queue()
-        batches = coordinator.remaining_batches()
-        now = coordinator.clock()
+        queue = host.build_priority_queue()
+        batches = host.remaining_batches()
         self.emit(
             QueueBuilt(
                 run_id=self.run_id,
                 events=len(queue),
                 batches=len(batches),
-                batch_size=coordinator.settings.batch_size,
-                by_urgency=count_by_urgency(queue, now),
+                batch_size=self.settings.batch_size,
+                by_urgency=count_by_urgency(queue, host.clock()),
                 by_coverage=count_by_coverage(queue),
             )
         )
-        storer: BatchStorer = self.storer
         await run_pipeline(
-            coordinator,
+            host.scrape_event,
             batches,
+            scrape_window=self.settings.scrape_window,
             run_id=self.run_id,
-            storer=storer,
+            storer=self.storer,
             emit=self.emit,
             totals=self.totals,
-            after_batch=self.after_batch,
+            after_batch=self._after_batch,
+        )
+
+    # --- the end ------------------------------------------------------------------------------------
+
+    def _status_from_counters(self) -> tuple[RunStatus, str | None]:
+        t = self.totals
+        if t.events_scraped == 0:
+            return (
+                RunStatus.FAILED,
+                "no events discovered" if t.events_total == 0 else "no event scraped on any site",
+            )
+        if t.events_failed > 0 or self.discovery_errors:
+            return RunStatus.PARTIAL, None
+        return RunStatus.COMPLETED, None
+
+    async def _drain_then_finish(self, status: RunStatus | None, error: str | None) -> None:
+        """Let a storer that holds batches back store or spill them, then close the run.
+
+        ``status`` ``None``: the work ended normally and the status comes from the counters once the
+        storer is drained (batches it stored late count). Batches the storer could not store make the
+        run ``failed``; they are spilled after the run row is written, so the spill lines can say
+        whether it was.
+        """
+        storer = self.storer if isinstance(self.storer, DeferringStorer) else None
+        if storer is not None:
+            try:
+                await storer.drain(error)
+            except Exception as exc:
+                logger.opt(exception=exc).error("draining the storer of run {} failed", self.run_id)
+                if error is None:
+                    status, error = RunStatus.FAILED, f"storage drain failed: {describe(exc, limit=2000)}"
+        if status is None:
+            status, error = self._status_from_counters()
+        held_back = storer.unsaved if storer is not None else 0
+        not_stored = held_back + _spilled_or_lost(self.storer) - self._unsaved_before
+        if storer is not None and not_stored and self.run_id is not None:
+            status = RunStatus.FAILED
+            where = storer.spill_path(self.run_id)
+            note = f"{not_stored} batch(es) not stored (database unavailable: {storer.last_error})"
+            note += (
+                f"; spilled to {where}: store them with `oddsstore replay`"
+                if where
+                else "; LOST: no spill file"
+            )
+            error = note if error is None else f"{error}; {note}"
+            self.unsaved = not_stored
+        self.status, self.error = status, error
+        t = self.totals
+        finalized = await self.ledger.finish(
+            status,
+            error,
+            events_total=t.events_total,
+            events_scraped=t.events_scraped,
+            events_failed=t.events_failed,
+            snapshots_created=t.snapshots_created,
+            markets_stored=t.markets_stored,
+            history_rows=t.history_rows,
+        )
+        if storer is not None and held_back:
+            reason = error or ""
+            if not finalized:
+                reason += "; the run row could not be finalized either: replay finalizes it"
+            await storer.spill_remaining(reason)
+
+    def _terminal_event(self, *, crashed: bool) -> ProgressEvent:
+        """``CYCLE_FAILED`` for an exception or batches left unstored, else ``CYCLE_COMPLETE``; the
+        figures are the rows' recount when there is one (a retry after a lost commit reply counts
+        zeros)."""
+        t = self.totals
+        counted = self.ledger.counted
+        snapshots = counted.snapshots_created if counted is not None else t.snapshots_created
+        markets = counted.markets_stored if counted is not None else t.markets_stored
+        history_rows = counted.history_rows if counted is not None else t.history_rows
+        run_id = self.run_id if self.run_id is not None else 0
+        if crashed or self.unsaved:
+            return CycleFailed(
+                run_id=run_id,
+                error=self.error or "",
+                events_total=t.events_total,
+                events_scraped=t.events_scraped,
+                events_failed=t.events_failed,
+                snapshots_created=snapshots,
+                markets_stored=markets,
+                total_ms=self.elapsed_ms(),
+            )
+        return CycleComplete(
+            run_id=run_id,
+            status=self.status.value,
+            events_total=t.events_total,
+            events_scraped=t.events_scraped,
+            events_failed=t.events_failed,
+            snapshots_created=snapshots,
+            markets_stored=markets,
+            total_ms=self.elapsed_ms(),
+            discovery_ms=self.discovery_ms,
+            success_rate=round(t.events_scraped / t.events_total, 4) if t.events_total else 0.0,
+            history_rows=history_rows,
         )
 
 
@@ -375,15 +327,11 @@ def _spilled_or_lost(storer: BatchStorer) -> int:
     return storer.spilled + storer.lost if isinstance(storer, DeferringStorer) else 0
 
 
-def _describe(exc: BaseException) -> str:
-    return describe(exc, limit=2000)
-
-
 async def run_full_cycle(
-    coordinator: EventCoordinator, pool: asyncpg.Pool[Any], scrape_run_id: int | None = None
+    host: CycleHost, pool: asyncpg.Pool[Any], scrape_run_id: int | None = None
 ) -> AsyncGenerator[ProgressEvent, None]:
     """Run one cycle; yields its progress events, the last being terminal (see oddsstore.progress)."""
-    cycle = _Cycle(coordinator, pool, scrape_run_id)
+    cycle = _Cycle(host, pool, scrape_run_id)
     driver = asyncio.create_task(cycle.drive())
     finished = False
     try:

@@ -3,6 +3,7 @@ markets by (BetPawa market, param); team totals (``S_HAOU``) split into home and
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from oddsstore.models import EventOdds, Outcome, Platform
@@ -19,17 +20,23 @@ from oddsstore.parsing.common import (
     str_field,
 )
 from oddsstore.parsing.errors import ParseError
-from oddsstore.parsing.mapping import MarketDef, market_table
+from oddsstore.parsing.mapping import BET9JA_FIXED_LINES, MarketDef, market_table
 from oddsstore.parsing.oddskeys import param_number, split_odds_key
 
 BAD_ODDS_KEY = "bad_odds_key"
+
+
+def group_line(market: str, param: str | None) -> float | None:
+    """The line of an odds-key group: its numeric parameter (ParseError if not a number); without one, the
+    market's fixed line (``BET9JA_FIXED_LINES``) or None."""
+    return BET9JA_FIXED_LINES.get(market) if param is None else param_number(param)
 
 
 def _markets(odds: Any, asm: a.MarketAssembler) -> None:
     table = market_table().bet9ja
     groups: set[tuple[str, str | None]] = set()
     unmapped: set[tuple[str, str | None]] = set()
-    buckets: dict[tuple[str, str | None], tuple[MarketDef, list[tuple[int, Outcome]]]] = {}
+    buckets: dict[tuple[str, str | None], tuple[MarketDef, list[tuple[int, Outcome]], str]] = {}
     for key, raw in odds.items():
         try:
             market, param, suffix = split_odds_key(key)
@@ -52,14 +59,14 @@ def _markets(odds: Any, asm: a.MarketAssembler) -> None:
         if value is None:
             asm.skip(a.BAD_ODDS)
             continue
-        bucket = buckets.setdefault((ref.market.market_id, param), (ref.market, []))
+        bucket = buckets.setdefault((ref.market.market_id, param), (ref.market, [], market))
         bucket[1].append((ref.position, Outcome(name=ref.name, odds=value)))  # no suspended flag
     asm.seen += len(groups)
     if unmapped:
         asm.skip(a.UNMAPPED_MARKET, len(unmapped))
-    for (_, param), (mdef, outcomes) in buckets.items():
+    for (_, param), (mdef, outcomes, market) in buckets.items():
         try:
-            line = None if param is None else param_number(param)
+            line = group_line(market, param)
         except ParseError:
             asm.skip(a.BAD_SPECIFIER)
             continue
@@ -75,6 +82,28 @@ def _markets(odds: Any, asm: a.MarketAssembler) -> None:
         )
 
 
+def event_facts(item: Mapping[str, Any], path: str) -> tuple[str, a.EventFacts | None]:
+    """A Bet9ja event's id and facts (list item or event detail); no facts without a SportRadar id
+    (``EXTID`` missing or ``0``)."""
+    event_id = id_field(item, "ID", path)
+    home, away = split_teams(str_field(item, "DS", path), f"{path}.DS")
+    kickoff = kickoff_naive_utc(field(item, "STARTDATE", path), f"{path}.STARTDATE")
+    sr_id = opt_text(item, "EXTID")
+    if sr_id is None or sr_id == "0":
+        return event_id, None
+    sg = item.get("SG")
+    return event_id, a.EventFacts(
+        sportradar_id=sr_id,
+        platform_event_id=event_id,
+        kickoff=kickoff,
+        home_team=home,
+        away_team=away,
+        tournament=opt_text(item, "GN"),
+        tournament_id=opt_text(item, "GID"),
+        country=sg.strip() if isinstance(sg, str) and sg.strip() else None,
+    )
+
+
 def parse_bet9ja_event(payload: Any) -> EventOdds:
     """The whole response body ``{"R": "OK", "D": {...}}``.
 
@@ -82,19 +111,9 @@ def parse_bet9ja_event(payload: Any) -> EventOdds:
     it raises ParseError (``D.ID`` missing).
     """
     data = mapping_field(as_mapping(payload, "<root>"), "D", "")
-    event_id = id_field(data, "ID", "D")
-    home, away = split_teams(str_field(data, "DS", "D"), "D.DS")
-    sg = data.get("SG")
-    facts = a.EventFacts(
-        sportradar_id=id_field(data, "EXTID", "D"),
-        platform_event_id=event_id,
-        kickoff=kickoff_naive_utc(field(data, "STARTDATE", "D"), "D.STARTDATE"),
-        home_team=home,
-        away_team=away,
-        tournament=opt_text(data, "GN"),
-        tournament_id=opt_text(data, "GID"),
-        country=sg.strip() if isinstance(sg, str) and sg.strip() else None,
-    )
+    _, facts = event_facts(data, "D")
+    if facts is None:
+        raise ParseError("D.EXTID", "no SportRadar id")
     asm = a.MarketAssembler()
     _markets(mapping_field(data, "O", "D"), asm)
     return asm.build(Platform.BET9JA, facts)

@@ -33,6 +33,19 @@ SPORTYBET_TOTAL_IDS = frozenset(
     + [str(i) for i in range(900300, 900308)]
 )
 SPORTYBET_HANDICAP_IDS = frozenset(["14", "16", "65", "66", "87", "88", "165", "176"])
+TOTAL, HANDICAP = "total", "hcp"
+# The specifier key that carries each line market's line (a SportyBet market without one here takes its
+# total, else its home handicap, when it has either). Next Goal's line is the goal number, as BetPawa's
+# 28000224 "Goal {handicap}" row carries it ("1st Goal", goalnr=1, is BetPawa's line 1).
+SPORTYBET_LINE_KEYS: Mapping[str, str] = {
+    **{market_id: TOTAL for market_id in SPORTYBET_TOTAL_IDS},
+    **{market_id: HANDICAP for market_id in SPORTYBET_HANDICAP_IDS},
+    "8": "goalnr",
+}
+
+# Bet9ja keys without a parameter whose market has a line all the same: "First Team to Score" is BetPawa's
+# Next Goal for goal number 1.
+BET9JA_FIXED_LINES: Mapping[str, float] = {"S_1STGOAL": 1.0}
 
 # Bet9ja holds home and away team totals in one key: split them into BetPawa's two markets.
 # (odds-key market, outcome suffix) -> (BetPawa market id, BetPawa outcome name)
@@ -44,6 +57,11 @@ BET9JA_TEAM_TOTAL_SPLITS: Mapping[str, Mapping[str, tuple[str, str]]] = {
         "UA": ("5003", "Under"),
     },
 }
+
+# Markets whose outcomes are players: no table can list them, they join by the player's name. SportyBet
+# market id -> (BetPawa market id, name). SportyBet spells a player "Surname, Given (Team)" where BetPawa
+# has "Given Surname": all 49 Anytime Goalscorer names of SR 68995116 meet once turned round.
+SPORTYBET_PLAYER_MARKETS: Mapping[str, tuple[str, str]] = {"40": ("129108", "Anytime Goalscorer")}
 
 
 # BetPawa's own payloads name a few outcomes differently from the table's betpawa_outcome column; these
@@ -61,7 +79,7 @@ BETPAWA_OUTCOME_ALIASES: Mapping[str, Mapping[str, str]] = {
 # Likewise SportyBet descs seen in the captured events that differ from the table's sportybet_desc.
 SPORTYBET_DESC_ALIASES: Mapping[str, Mapping[str, str]] = {
     "9": {"None": "No Goal"},
-    "30": {"Only Home": "Home only", "Only Away": "Away only"},
+    "30": {"Only Home": "Home only", "Only Away": "Away only", "None": "Neither"},
 }
 
 
@@ -94,8 +112,8 @@ class OutcomeRef:
 class SportyMarket:
     market: MarketDef
     by_desc: Mapping[str, OutcomeRef]  # desc.lower() -> outcome
-    needs_total: bool
-    needs_handicap: bool
+    line_key: str | None  # the specifier key its line must come from (SPORTYBET_LINE_KEYS)
+    players: bool = False  # outcomes are players (SPORTYBET_PLAYER_MARKETS), named from their desc
 
 
 @attrs.frozen(slots=True)
@@ -106,7 +124,9 @@ class MarketTable:
 
 
 @attrs.frozen(slots=True)
-class _Row:
+class TableRow:
+    """One CSV row: one outcome of one market, with each site's key and spelling."""
+
     canonical_id: str
     market_name: str
     betpawa_market_id: str
@@ -118,11 +138,12 @@ class _Row:
     position: int
 
 
-def _read_rows(text: str) -> list[_Row]:
-    rows: list[_Row] = []
+def read_rows(text: str) -> list[TableRow]:
+    """The CSV text as rows, stripped (the audit reads them to find site keys no payload uses)."""
+    rows: list[TableRow] = []
     for raw in csv.DictReader(io.StringIO(text)):
         rows.append(
-            _Row(
+            TableRow(
                 canonical_id=raw["canonical_id"].strip(),
                 market_name=raw["market_name"].strip(),
                 betpawa_market_id=raw["betpawa_market_id"].strip(),
@@ -139,8 +160,8 @@ def _read_rows(text: str) -> list[_Row]:
 
 def build_table(text: str) -> MarketTable:
     """Build the lookup dicts from the CSV text (public for tests that check the shipped table)."""
-    by_market: dict[str, list[_Row]] = defaultdict(list)
-    for row in _read_rows(text):
+    by_market: dict[str, list[TableRow]] = defaultdict(list)
+    for row in read_rows(text):
         by_market[row.canonical_id].append(row)
 
     betpawa: dict[str, MarketDef] = {}
@@ -177,8 +198,7 @@ def build_table(text: str) -> MarketTable:
                 SportyMarket(
                     market=market,
                     by_desc=by_desc,
-                    needs_total=first.sportybet_market_id in SPORTYBET_TOTAL_IDS,
-                    needs_handicap=first.sportybet_market_id in SPORTYBET_HANDICAP_IDS,
+                    line_key=SPORTYBET_LINE_KEYS.get(first.sportybet_market_id),
                 ),
             )
         for r in rows:
@@ -192,6 +212,10 @@ def build_table(text: str) -> MarketTable:
             split_market = betpawa.get(market_id)
             if split_market is not None and outcome in split_market.positions:
                 bet9ja[key][suffix] = OutcomeRef(split_market, outcome, split_market.positions[outcome])
+
+    for sportybet_id, (market_id, name) in SPORTYBET_PLAYER_MARKETS.items():
+        players = MarketDef(market_id=market_id, name=name, handicap_type=None, positions={}, aliases={})
+        sportybet[sportybet_id] = SportyMarket(market=players, by_desc={}, line_key=None, players=True)
 
     return MarketTable(betpawa=betpawa, sportybet=sportybet, bet9ja=dict(bet9ja))
 

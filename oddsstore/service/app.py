@@ -29,6 +29,7 @@ from loguru import logger
 
 from oddsstore.clients import ClientSettings, open_clients
 from oddsstore.cycle.coordinator import CoordinatorSettings, EventCoordinator
+from oddsstore.errors import DB_FAILURES
 from oddsstore.models import ALL_PLATFORMS, Platform, RunStatus
 from oddsstore.progress import TERMINAL_TYPES, CycleFailed, ProgressEvent
 from oddsstore.repositories import ScrapeRunsRepository
@@ -180,7 +181,7 @@ class CycleService:
                 run = await runs.get(run_id=run_id)
                 if run is not None and run.status is RunStatus.RUNNING:
                     run = await runs.finish(run_id=run_id, status=RunStatus.FAILED, error=reason)
-        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        except DB_FAILURES as exc:
             logger.error("run {} could not be marked failed ({}): it stays 'running'", run_id, exc)
         if run is not None and run.error:
             reason = run.error
@@ -190,8 +191,8 @@ class CycleService:
             events_total=run.events_total if run else 0,
             events_scraped=run.events_scraped if run else 0,
             events_failed=run.events_failed if run else 0,
-            snapshots=run.snapshots_created if run else 0,
-            markets=run.markets_stored if run else 0,
+            snapshots_created=run.snapshots_created if run else 0,
+            markets_stored=run.markets_stored if run else 0,
             total_ms=int((time.monotonic() - started) * 1000),
         )
 

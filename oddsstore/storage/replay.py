@@ -17,10 +17,14 @@ import asyncpg
 import attrs
 from loguru import logger
 
+from oddsstore.errors import DB_FAILURES, RetryPolicy, describe, is_transient_db_error, retry_transient
+from oddsstore.models import StoreResult
 from oddsstore.repositories.scrape_runs import RunCounters, ScrapeRunsRepository
 from oddsstore.storage.batch import store_batch
-from oddsstore.storage.retrying import RETRYABLE, describe
-from oddsstore.storage.spill import SpillLineError, read_batches
+from oddsstore.storage.spill import SpilledBatch, SpillLineError, read_batches
+
+#: A spilled batch whose connection was lost is tried once more on a new one.
+REPLAY_RETRY = RetryPolicy(attempts=2, jitter=False, immediate_first=True)
 
 
 @attrs.define(slots=True)
@@ -55,22 +59,20 @@ async def replay_spill_file(pool: asyncpg.Pool[Any], path: Path) -> ReplayReport
             logger.warning("{} line {}: {}", path.name, item.line_number, item.message)
             continue
         reasons.setdefault(item.scrape_run_id, item.reason)
-        for attempt in (1, 2):
-            try:
-                async with pool.acquire() as conn:
-                    result = await store_batch(conn, item.batch, item.scrape_run_id)
-            except RETRYABLE as exc:
-                if attempt == 2:
-                    report.errors[item.line_number] = f"not stored: {describe(exc)}"
-                continue
-            except asyncpg.PostgresError as exc:  # e.g. no such run: this line only
-                report.errors[item.line_number] = f"not stored: {describe(exc)}"
-                break
-            report.batches += 1
-            report.events_stored += result.events_stored
-            report.snapshots_created += result.snapshots_created
-            report.markets_stored += result.markets_stored
-            break
+
+        async def store(line: SpilledBatch = item) -> StoreResult:
+            async with pool.acquire() as conn:
+                return await store_batch(conn, line.batch, line.scrape_run_id)
+
+        try:
+            result = await retry_transient(store, REPLAY_RETRY, transient=is_transient_db_error)
+        except DB_FAILURES as exc:  # refused (e.g. no such run) or unavailable: this line only
+            report.errors[item.line_number] = f"not stored: {describe(exc)}"
+            continue
+        report.batches += 1
+        report.events_stored += result.events_stored
+        report.snapshots_created += result.snapshots_created
+        report.markets_stored += result.markets_stored
     async with pool.acquire() as conn:
         runs = ScrapeRunsRepository(conn)
         for run_id, reason in reasons.items():

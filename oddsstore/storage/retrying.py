@@ -32,29 +32,20 @@ import asyncpg
 import attrs
 from loguru import logger
 
+from oddsstore.errors import (
+    TRANSIENT_DB_ERRORS,
+    RetryPolicy,
+    describe,
+    is_transient_db_error,
+    retry_transient,
+)
 from oddsstore.models import ScrapeBatch, StoreResult
 from oddsstore.storage.spill import append_batch
 from oddsstore.storage.storer import DEFERRED, LateStore, StoreFn
 
-#: Errors after which a new connection (now or later) may succeed.
-RETRYABLE: tuple[type[BaseException], ...] = (
-    OSError,  # refused, reset, unreachable (ConnectionError is one)
-    TimeoutError,  # connect or acquire timeout
-    asyncpg.InterfaceError,  # the connection closed under us
-    # a pooled connection whose backend was terminated while it sat idle fails its next BEGIN with
-    # "cannot switch to state ...; another operation is in progress": it is broken, a new one is not
-    asyncpg.exceptions.InternalClientError,
-    asyncpg.PostgresConnectionError,  # class 08: connection exceptions
-    asyncpg.OperatorInterventionError,  # class 57: terminated backend, shutdown, statement timeout
-    asyncpg.DeadlockDetectedError,
-    asyncpg.SerializationError,
-    asyncpg.TooManyConnectionsError,
-)
-
-
 
 @attrs.frozen(slots=True, kw_only=True)
-class RetryPolicy:
+class StorerPolicy:
     attempts: int = attrs.field(default=3, validator=attrs.validators.ge(1))  # per batch, before the backlog
     retry_pause_s: float = 0.2  # between those attempts (doubling)
     backoff_base_s: float = 0.5  # backlog retries: base, doubling ...
@@ -63,13 +54,17 @@ class RetryPolicy:
     flush_timeout_s: float = 60.0  # at the end of a normal cycle, how long the backlog may still take
     acquire_timeout_s: float = 10.0  # to get (or open) a pool connection
 
+    @property
+    def first_try(self) -> RetryPolicy:
+        """A batch's first ``attempts``: a new connection at once, then short doubling pauses."""
+        return RetryPolicy(
+            attempts=self.attempts, base_s=self.retry_pause_s, max_s=30.0, jitter=False, immediate_first=True
+        )
 
-def describe(exc: BaseException, limit: int = 500) -> str:
-    """``Type: message`` of an exception (the first of a group), cut to ``limit`` characters."""
-    while isinstance(exc, BaseExceptionGroup):
-        exc = exc.exceptions[0]
-    text = str(exc) or type(exc).__name__
-    return f"{type(exc).__name__}: {text}"[:limit]
+    @property
+    def backlog(self) -> RetryPolicy:
+        """The backlog's head, until it is stored or the storer drained: exponential back-off."""
+        return RetryPolicy(attempts=None, base_s=self.backoff_base_s, max_s=self.backoff_max_s, jitter=False)
 
 
 class RetryingStorer:
@@ -81,12 +76,12 @@ class RetryingStorer:
         store: StoreFn,
         *,
         spill_dir: Path | None = None,
-        policy: RetryPolicy | None = None,
+        policy: StorerPolicy | None = None,
     ) -> None:
         self._pool = pool
         self._store = store
         self.spill_dir = spill_dir
-        self.policy = policy or RetryPolicy()
+        self.policy = policy or StorerPolicy()
         self._pending: collections.deque[tuple[ScrapeBatch, int]] = collections.deque()
         self._in_flight: tuple[ScrapeBatch, int] | None = None
         self._flusher: asyncio.Task[None] | None = None
@@ -119,7 +114,7 @@ class RetryingStorer:
     async def store(self, batch: ScrapeBatch, scrape_run_id: int) -> StoreResult:
         self._raise_failure()
         if not self.unsaved:
-            result = await self._try(batch, scrape_run_id, self.policy.attempts)
+            result = await self._try(batch, scrape_run_id, self.policy.first_try)
             if result is not None:
                 return result
         await self._defer(batch, scrape_run_id)
@@ -129,26 +124,34 @@ class RetryingStorer:
         async with self._pool.acquire(timeout=self.policy.acquire_timeout_s) as conn:
             return await self._store(conn, batch, run_id)
 
-    async def _try(self, batch: ScrapeBatch, run_id: int, attempts: int) -> StoreResult | None:
-        pause = self.policy.retry_pause_s
-        for attempt in range(1, attempts + 1):
-            try:
-                return await self._attempt(batch, run_id)
-            except RETRYABLE as exc:
-                self.retries += 1
-                self.last_error = describe(exc)
-                logger.warning(
-                    "storing batch {} of run {} failed (try {}/{}): {}",
-                    batch.batch_index,
-                    run_id,
-                    attempt,
-                    attempts,
-                    self.last_error,
-                )
-            if attempt < attempts and attempt > 1:
-                await asyncio.sleep(pause)
-                pause *= 2
-        return None
+    async def _try(self, batch: ScrapeBatch, run_id: int, policy: RetryPolicy) -> StoreResult | None:
+        """Store ``batch`` with ``policy``'s retries on new connections; ``None`` if every try failed
+        for a transient reason (any other error is raised)."""
+
+        def failed(attempt: int, exc: BaseException, _delay: float) -> None:
+            self._failed(batch, run_id, attempt, exc)
+
+        try:
+            return await retry_transient(
+                lambda: self._attempt(batch, run_id),
+                policy,
+                transient=is_transient_db_error,
+                on_retry=failed,
+            )
+        except TRANSIENT_DB_ERRORS as exc:
+            self._failed(batch, run_id, policy.attempts or 0, exc)
+            return None
+
+    def _failed(self, batch: ScrapeBatch, run_id: int, attempt: int, exc: BaseException) -> None:
+        self.retries += 1
+        self.last_error = describe(exc)
+        logger.warning(
+            "storing batch {} of run {} failed (try {}): {}",
+            batch.batch_index,
+            run_id,
+            attempt,
+            self.last_error,
+        )
 
     # --- the backlog --------------------------------------------------------------------------------
 
@@ -162,9 +165,6 @@ class RetryingStorer:
         if self.failure is None and (self._flusher is None or self._flusher.done()):
             self._flusher = asyncio.create_task(self._flush())
 
-    def _backoff(self, failures: int) -> float:
-        return float(min(self.policy.backoff_max_s, self.policy.backoff_base_s * 2 ** max(0, failures - 1)))
-
     async def _flush(self) -> None:
         try:
             await self._flush_backlog()
@@ -173,21 +173,17 @@ class RetryingStorer:
             logger.opt(exception=exc).error("the storage backlog stopped: {}", describe(exc))
 
     async def _flush_backlog(self) -> None:
-        failures = 0
+        """Store the backlog's head until it goes in (back-off between tries), then the next one."""
         while self._pending:
             item = self._in_flight = self._pending.popleft()
             stored: StoreResult | None = None
             try:
-                stored = await self._try(item[0], item[1], 1)
+                stored = await self._try(item[0], item[1], self.policy.backlog)
             finally:
                 self._in_flight = None
                 if stored is None:
                     self._pending.appendleft(item)
-            if stored is None:
-                failures += 1
-                await asyncio.sleep(self._backoff(failures))
-                continue
-            failures = 0
+            assert stored is not None  # the backlog policy retries until stored, raised or cancelled
             self.stored_late += 1
             logger.info(
                 "batch {} of run {} stored after the database came back", item[0].batch_index, item[1]

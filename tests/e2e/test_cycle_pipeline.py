@@ -157,7 +157,12 @@ async def test_every_event_gets_one_status_row_and_counters_match_the_rows(pool:
     assert done.events_total == len(rows) == 32
     assert done.events_failed == sum(1 for r in rows.values() if r.status == "failed") == 2
     assert done.events_scraped == sum(1 for r in rows.values() if r.status == "completed") == 30
-    assert done.snapshots == snapshots
+    # The cycle recounts its counters from the rows, so compare both with what the fake sites served:
+    # one snapshot (of one market) per site and event that neither failed nor broke the parser.
+    served = sum(1 for s in sites for sr in s.sr_ids if sr not in s.fail and sr not in s.broken)
+    assert served == 29 + 29 + 28
+    assert done.snapshots_created == snapshots == served
+    assert done.markets_stored == served
     assert done.status == "partial"
     # one-site event, partial events and wholly failed events
     assert rows["2001"].platforms_requested == ("sportybet",) and rows["2001"].status == "completed"
@@ -172,7 +177,7 @@ async def test_every_event_gets_one_status_row_and_counters_match_the_rows(pool:
     assert rows["1005"].platforms_scraped == ("betpawa", "sportybet")
     assert run_row is not None and run_row.status is RunStatus.PARTIAL
     assert (run_row.events_total, run_row.events_scraped, run_row.events_failed) == (32, 30, 2)
-    assert run_row.snapshots_created == snapshots
+    assert (run_row.snapshots_created, run_row.markets_stored) == (served, served)
     assert run_row.finished_at is not None and run_row.heartbeat_at is not None
 
 
@@ -286,19 +291,21 @@ async def test_the_next_batch_starts_while_a_straggler_holds_the_previous_one(
     assert [b.batch_index for b in by_batch] == [0, 1, 2]
 
 
-async def test_scrape_batch_yields_events_as_they_happen_then_the_batch(pool: asyncpg.Pool[Any]) -> None:
+async def test_events_are_reported_as_they_finish_and_stored_in_priority_order(
+    pool: asyncpg.Pool[Any],
+) -> None:
     ids = ["a1", "a2", "a3"]
     site = FakeSite(BP, ids, slow={"a1": 0.2, "a2": 0.0, "a3": 0.05})
-    coord = coordinator([site])
-    await coord.discover_events()
-    coord.build_priority_queue()
-    batch = coord.get_next_batch()
-    scrape = coord.scrape_batch(batch, batch_index=0)
-    order = [(e.type, e.to_dict()["sportradar_id"]) async for e in scrape]
-    assert [t for t, _ in order[:3]] == ["EVENT_SCRAPING"] * 3
-    assert [sr for t, sr in order if t == "EVENT_SCRAPED"] == ["a2", "a3", "a1"]
-    assert [e.sportradar_id for e in scrape.result.events] == [t.sportradar_id for t in batch]
-    assert coord.get_next_batch() == ()
+    events = await run(coordinator([site]), pool)
+    check_order(events)
+    per_event = [(e.type, e.to_dict()["sportradar_id"]) for e in events if e.type.startswith("EVENT_")]
+    assert [t for t, _ in per_event[:3]] == ["EVENT_SCRAPING"] * 3
+    assert [sr for t, sr in per_event if t == "EVENT_SCRAPED"] == ["a2", "a3", "a1"]
+    done = events[-1]
+    assert isinstance(done, CycleComplete)
+    async with pool.acquire() as conn:
+        rows = await ScrapeStatusRepository(conn).list_for_run(run_id=done.run_id)
+    assert [r.sportradar_id for r in rows] == ids  # the batch keeps priority (kickoff) order
 
 
 async def test_a_slow_store_holds_scraping_back_so_at_most_one_batch_waits(pool: asyncpg.Pool[Any]) -> None:

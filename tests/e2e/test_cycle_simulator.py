@@ -48,8 +48,8 @@ async def test_a_clean_cycle_stores_every_discovered_event_once_and_counts_what_
     assert {s.sportradar_id for s in statuses} == discovered
     assert rows.status_rows == rows.distinct_events == len(discovered) == done.events_total
     assert (done.events_scraped, done.events_failed) == (rows.completed, rows.failed) == (len(discovered), 0)
-    assert done.snapshots == rows.snapshots > len(discovered)
-    assert done.markets == rows.markets > 100 * rows.snapshots
+    assert done.snapshots_created == rows.snapshots > len(discovered)
+    assert done.markets_stored == rows.markets > 100 * rows.snapshots
     assert done.status == "completed"
     assert run is not None and run.status is RunStatus.COMPLETED
     assert (run.snapshots_created, run.markets_stored) == (rows.snapshots, rows.markets)
@@ -147,7 +147,7 @@ async def test_the_sse_endpoint_streams_a_cycle_to_a_real_http_client(pool: asyn
     assert done["run_id"] == started["run_id"]
     assert report["run"]["status"] == done["status"] == "completed"
     assert report["status_rows"] == done["events_total"] == types.count("EVENT_SCRAPED")
-    assert report["run"]["snapshots_created"] == done["snapshots"]
+    assert report["run"]["snapshots_created"] == done["snapshots_created"]
 
 
 async def test_the_report_behind_oddsstore_status(pool: asyncpg.Pool[Any]) -> None:

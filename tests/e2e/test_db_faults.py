@@ -27,11 +27,11 @@ from oddsstore.progress import BatchComplete, CycleComplete, CycleFailed
 from oddsstore.repositories import ScrapeRunsRepository
 from oddsstore.storage.batch import store_batch
 from oddsstore.storage.replay import replay_spill_file
-from oddsstore.storage.retrying import RetryingStorer, RetryPolicy
+from oddsstore.storage.retrying import RetryingStorer, StorerPolicy
 from oddsstore.storage.spill import SpilledBatch, read_batches
 from oddsstore.storage.storer import DEFERRED
 
-FAST = RetryPolicy(retry_pause_s=0.02, backoff_base_s=0.05, backoff_max_s=0.2, flush_timeout_s=0.5)
+FAST = StorerPolicy(retry_pause_s=0.02, backoff_base_s=0.05, backoff_max_s=0.2, flush_timeout_s=0.5)
 
 
 async def _wait_for_lock_waiter(admin: asyncpg.Connection[Any], timeout_s: float = 10.0) -> int:
@@ -100,7 +100,7 @@ async def test_a_stuck_store_times_out_the_cycle_completes_and_no_connection_lea
                 pool,
                 store_batch,
                 spill_dir=tmp_path,
-                policy=RetryPolicy(
+                policy=StorerPolicy(
                     attempts=2,
                     retry_pause_s=0.01,
                     backoff_base_s=0.05,
@@ -156,7 +156,7 @@ async def test_an_outage_shorter_than_the_cycle_holds_batches_back_and_stores_th
                 relayed,
                 _late_store(relay, 0.4),
                 spill_dir=tmp_path,
-                policy=RetryPolicy(
+                policy=StorerPolicy(
                     retry_pause_s=0.02, backoff_base_s=0.05, backoff_max_s=0.2, flush_timeout_s=20
                 ),
             )
@@ -175,7 +175,7 @@ async def test_an_outage_shorter_than_the_cycle_holds_batches_back_and_stores_th
         rows = await run_rows(conn, done.run_id)
         run = await ScrapeRunsRepository(conn).get(run_id=done.run_id)
     assert rows.status_rows == rows.distinct_events == done.events_total == len(coord.discovery.targets)
-    assert (done.snapshots, done.markets) == (rows.snapshots, rows.markets)
+    assert (done.snapshots_created, done.markets_stored) == (rows.snapshots, rows.markets)
     assert run is not None and run.status is RunStatus.COMPLETED
     assert (run.events_scraped, run.snapshots_created, run.markets_stored) == (
         rows.completed,
@@ -290,7 +290,7 @@ async def test_a_full_backlog_spills_its_oldest_batch_so_memory_stays_bounded(
         relayed = await create_pool(relay.dsn, min_size=1, max_size=2)
         try:
             await relay.cut()
-            policy = RetryPolicy(attempts=1, max_pending=1, backoff_base_s=0.05, flush_timeout_s=0.2)
+            policy = StorerPolicy(attempts=1, max_pending=1, backoff_base_s=0.05, flush_timeout_s=0.2)
             storer = RetryingStorer(relayed, store_batch, spill_dir=tmp_path, policy=policy)
             results = [await storer.store(b, run_id) for b in batches]
             assert storer.unsaved == 1 and storer.spilled == 2  # batches 0 and 1 made room for 2
@@ -329,7 +329,7 @@ async def test_the_cycle_command_says_where_unsaved_batches_went(
                 CoordinatorSettings(batch_size=10),
                 spill_dir=tmp_path,
                 statement_timeout_ms=200,
-                policy=RetryPolicy(attempts=1, backoff_base_s=0.05, flush_timeout_s=0.3),
+                policy=StorerPolicy(attempts=1, backoff_base_s=0.05, flush_timeout_s=0.3),
             )
         await tx.rollback()
         run = await admin.fetchrow("SELECT id, status, error FROM scrape_runs ORDER BY id DESC LIMIT 1")

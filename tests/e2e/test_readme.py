@@ -43,4 +43,4 @@ async def test_the_readme_service_example_runs_a_whole_cycle(
     finally:
         await conn.close()
     assert rows.status_rows == done["events_total"]
-    assert rows.snapshots == done["snapshots"] > 0
+    assert rows.snapshots == done["snapshots_created"] > 0

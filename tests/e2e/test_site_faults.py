@@ -86,7 +86,7 @@ async def test_each_fault_kind_gives_status_rows_reasons_and_counters(
     # the cycle completed and its counters are its rows
     assert rows.status_rows == rows.distinct_events == done.events_total > 0
     assert (done.events_scraped, done.events_failed) == (rows.completed, rows.failed)
-    assert (done.snapshots, done.markets) == (rows.snapshots, rows.markets)
+    assert (done.snapshots_created, done.markets_stored) == (rows.snapshots, rows.markets)
     assert run is not None and run.status.value == done.status
     assert (run.events_scraped, run.events_failed, run.snapshots_created, run.markets_stored) == (
         rows.completed,

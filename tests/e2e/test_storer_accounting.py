@@ -17,11 +17,13 @@ from oddsstore.models import RunStatus, ScrapeBatch, StoreResult
 from oddsstore.progress import CycleComplete, CycleFailed
 from oddsstore.repositories import ScrapeRunsRepository
 from oddsstore.storage.batch import store_batch
-from oddsstore.storage.retrying import RetryingStorer, RetryPolicy
+from oddsstore.storage.retrying import RetryingStorer, StorerPolicy
 from oddsstore.storage.spill import SpilledBatch, read_batches
 from oddsstore.storage.storer import DEFERRED
 
-ONE_SLOT = RetryPolicy(attempts=1, max_pending=1, backoff_base_s=0.02, backoff_max_s=0.05, flush_timeout_s=20)
+ONE_SLOT = StorerPolicy(
+    attempts=1, max_pending=1, backoff_base_s=0.02, backoff_max_s=0.05, flush_timeout_s=20
+)
 
 
 async def test_a_batch_spilled_mid_cycle_fails_the_run_even_when_the_database_comes_back(
@@ -112,7 +114,7 @@ async def test_a_retry_after_a_lost_commit_reply_leaves_the_run_counters_equal_t
             raise ConnectionResetError("the reply was lost")  # ... but the caller never hears of it
         return result
 
-    storer = RetryingStorer(pool, store, policy=RetryPolicy(retry_pause_s=0.01))  # retried at once
+    storer = RetryingStorer(pool, store, policy=StorerPolicy(retry_pause_s=0.01))  # retried at once
     async with simulator(30) as sim:
         _, events = await asyncio.wait_for(run_cycle(sim, pool, storer=storer), 60)
     done = events[-1]
@@ -129,7 +131,7 @@ async def test_a_retry_after_a_lost_commit_reply_leaves_the_run_counters_equal_t
         rows.snapshots,
         rows.markets,
     )
-    assert (done.events_scraped, done.events_failed, done.snapshots, done.markets) == (
+    assert (done.events_scraped, done.events_failed, done.snapshots_created, done.markets_stored) == (
         rows.completed,
         rows.failed,
         rows.snapshots,

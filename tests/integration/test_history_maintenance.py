@@ -79,9 +79,7 @@ async def test_retention_drops_old_partitions_and_keeps_current_odds_and_later_r
     runs = [await _run(conn) for _ in range(3)]
     for run_id, batch in zip(runs, (old, older_only, recent), strict=True):
         await store_batch(conn, batch, run_id)
-        await ScrapeRunsRepository(conn).finish(
-            run_id=run_id, status=RunStatus.COMPLETED
-        )
+        await ScrapeRunsRepository(conn).finish(run_id=run_id, status=RunStatus.COMPLETED)
     await conn.execute(
         "UPDATE scrape_runs SET started_at = $2 WHERE id = $1", runs[0], now - timedelta(days=40)
     )

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from oddsstore.clients import ClientSettings, PermanentSiteError, SiteGate, TransientSiteError
-from oddsstore.clients.base import describe, parse_retry_after
+from oddsstore.clients.base import parse_retry_after, request_label
 from oddsstore.models import Platform
 
 
@@ -85,8 +85,8 @@ def test_breaker_opens_after_consecutive_failures_only() -> None:
 
 def test_request_label_shows_identifying_parameters_only() -> None:
     params = {"EVENTID": "770000001", "v_cache_version": "1.0", "_t": "1764480000000"}
-    assert describe("GET", "/desktop/GetEvent", params) == "GET /desktop/GetEvent?EVENTID=770000001"
-    assert describe("GET", "/api/x", {"q": "{...}"}) == "GET /api/x"
+    assert request_label("GET", "/desktop/GetEvent", params) == "GET /desktop/GetEvent?EVENTID=770000001"
+    assert request_label("GET", "/api/x", {"q": "{...}"}) == "GET /api/x"
 
 
 @given(st.text(max_size=60))

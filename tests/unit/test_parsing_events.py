@@ -290,7 +290,8 @@ def test_bet9ja_keys_never_match_by_prefix() -> None:
     by_id = {m.market_id: m for m in event.markets}
     assert [(o.name, o.odds) for o in by_id["3743"].outcomes] == [("1", 2.5)]
     assert [(o.name, o.odds) for o in by_id["3668"].outcomes] == [("1", 3.2)]  # first-half 1X2
-    assert event.skipped == {"unmapped_market": 1}  # S_1X21 ("1UP") is not 1X2
+    assert [(o.name, o.odds) for o in by_id["28000810"].outcomes] == [("1", 2.1)]  # S_1X21 is 1X2 1UP
+    assert event.skipped == {}
     assert event.markets_seen == 3
 
 
