@@ -78,7 +78,7 @@ EXPECTED_CONSTRAINTS = {
 }
 
 # The per-run tables keep no foreign key to scrape_runs (retention drops their partitions and then
-# prunes the runs) and none across events (see docs/citus.md).
+# prunes the runs) and none across events (see ARCHITECTURE.md, "Outgrowing one machine").
 FOREIGN_KEYS = {
     ("odds_snapshots", "event_id", "events"),
     ("competitor_odds_snapshots", "competitor_event_id", "competitor_events"),
