@@ -33,9 +33,9 @@ from oddsstore.repositories.history import HistoryRepository, Owner, State
 from oddsstore.repositories.scrape_status import ScrapeStatusRepository
 from oddsstore.repositories.snapshots import CreatedSnapshot, SnapshotsRepository
 from oddsstore.storage.history import BOOKMAKER_IDS, lock_keys, store_changes
-from oddsstore.storage.rows import BatchPlan, BatchRows, build_batch_rows, plan_batch
+from oddsstore.storage.rows import BatchPlan, plan_batch
 
-__all__ = ["BatchRows", "build_batch_rows", "store_batch"]
+__all__ = ["store_batch"]
 
 
 async def store_batch(

@@ -36,7 +36,7 @@ from oddsstore.storage.validation import (
     sportradar_id_problem,
 )
 
-__all__ = ["BatchPlan", "BatchRows", "SnapshotBatch", "build_batch_rows", "plan_batch"]
+__all__ = ["BatchPlan", "SnapshotBatch", "plan_batch"]
 
 _dumps = orjson.dumps
 _NO_RESULT = "no result returned"
@@ -278,30 +278,3 @@ def plan_batch(batch: ScrapeBatch) -> BatchPlan:
         seen_events.add(event.sportradar_id)
         plan.add_event(event, seen_keys)
     return plan
-
-
-@attrs.frozen(slots=True)
-class BatchRows:
-    """Every column bundle of a batch, built in one go (what ``store_batch`` writes)."""
-
-    events: EventColumns
-    competitor_events: CompetitorEventColumns
-    betpawa: SnapshotBatch
-    competitors: SnapshotBatch
-    statuses: StatusColumns
-    errors: tuple[str, ...]
-
-
-def build_batch_rows(batch: ScrapeBatch) -> BatchRows:
-    """The whole layout of a batch at once (pure; for inspection and tests)."""
-    plan = plan_batch(batch)
-    betpawa = plan.snapshots(plan.betpawa_sites)
-    competitors = plan.snapshots(plan.competitor_sites)
-    return BatchRows(
-        events=plan.events,
-        competitor_events=plan.competitor_events,
-        betpawa=betpawa,
-        competitors=competitors,
-        statuses=plan.status_columns(),
-        errors=tuple(plan.errors),
-    )

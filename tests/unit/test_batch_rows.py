@@ -7,13 +7,13 @@ from datetime import UTC, datetime
 
 import orjson
 import pytest
+from batch_layout import build_batch_rows
 from hypothesis import given
 from hypothesis import strategies as st
 
 from oddsstore.devtools.batches import make_batch
 from oddsstore.models import EventOdds, Market, Outcome, Platform, ScrapeBatch, ScrapedEvent, SiteResult
 from oddsstore.repositories.odds_codec import decode_odds
-from oddsstore.storage.rows import build_batch_rows
 from oddsstore.storage.validation import format_rejections, market_problem
 
 
