@@ -29,16 +29,17 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 import attrs
 
 from oddsstore.models import Market
-from oddsstore.parsing import market_margin
 
 __all__ = [
     "DEFAULT_VALUE_THRESHOLD",
     "FairMethod",
     "ValuePrice",
+    "book_margin",
     "complete_prices",
     "consensus",
     "fair_odds",
     "fair_probabilities",
+    "is_complete",
     "margin",
     "value",
     "value_edge",
@@ -55,27 +56,38 @@ class FairMethod(enum.StrEnum):
     SHIN = "shin"
 
 
-def complete_prices(market: Market, expected: Collection[str] | None = None) -> tuple[float, ...] | None:
-    """The market's prices in outcome order when they form a complete set of active outcomes, else None.
+def is_complete(
+    names: Sequence[str], signed: Sequence[float], expected: Collection[str] | None = None
+) -> bool:
+    """Whether outcome ``names`` with ``signed`` prices (outcome order, an inactive one negated: the
+    stored form) are a complete set of active outcomes: at least two, no name twice, every price
+    finite and above 1 (a closed outcome or a placeholder of 1 is no price), and (when ``expected`` is
+    given) exactly the names ``expected``."""
+    if len(names) < 2:
+        return False
+    unique = set(names)
+    if len(unique) != len(names) or (expected is not None and unique != set(expected)):
+        return False
+    return all(1.0 < p < math.inf for p in signed)
 
-    Complete: at least two outcomes, every one active with a price above 1, no name twice, and (when
-    ``expected`` is given) the outcome names are exactly ``expected``.
-    """
+
+def book_margin(prices: Sequence[float]) -> float:
+    """Overround in percent of a complete set of prices: ``(sum of 1/odds - 1) * 100``."""
+    return (sum(1.0 / p for p in prices) - 1.0) * 100.0
+
+
+def complete_prices(market: Market, expected: Collection[str] | None = None) -> tuple[float, ...] | None:
+    """The market's prices in outcome order when they form a complete set of active outcomes (see
+    ``is_complete``), else None."""
     names = [o.name for o in market.outcomes]
-    if len(names) < 2 or len(set(names)) != len(names):
-        return None
-    if expected is not None and set(names) != set(expected):
-        return None
-    if not all(o.is_active and o.odds > 1.0 and math.isfinite(o.odds) for o in market.outcomes):
-        return None
-    return tuple(o.odds for o in market.outcomes)
+    signed = [o.odds if o.is_active else -o.odds for o in market.outcomes]
+    return tuple(signed) if is_complete(names, signed, expected) else None
 
 
 def margin(market: Market, expected: Collection[str] | None = None) -> float | None:
-    """Overround in percent over a complete set of active outcomes (see ``complete_prices``), else None."""
-    if complete_prices(market, expected) is None:
-        return None
-    return market_margin(market)  # every outcome is active here: the sum runs over all of them
+    """Overround in percent over a complete set of active outcomes (see ``is_complete``), else None."""
+    prices = complete_prices(market, expected)
+    return None if prices is None else book_margin(prices)
 
 
 def _bisect(f: Callable[[float], float], lo: float, hi: float) -> float:

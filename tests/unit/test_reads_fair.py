@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import shin
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from oddsstore.models import Market, Outcome, Platform
@@ -145,8 +145,7 @@ def test_fair_probabilities_sum_to_one_and_fair_odds_are_longer_when_there_is_a_
 
 @given(st.lists(st.floats(min_value=1.05, max_value=30.0), min_size=2, max_size=6))
 def test_shin_matches_the_package_on_any_book_with_a_margin(odds: list[float]) -> None:
-    if sum(1 / o for o in odds) <= 1.001:
-        return
-    assert fair_probabilities(odds, "shin") == pytest.approx(
-        shin.calculate_implied_probabilities(odds), abs=1e-7
-    )
+    assume(sum(1 / o for o in odds) > 1.001)
+    published = shin.calculate_implied_probabilities(odds)
+    assume(all(math.isfinite(p) for p in published))  # the package's optimiser gives NaN on a few books
+    assert fair_probabilities(odds, "shin") == pytest.approx(published, abs=1e-7)
