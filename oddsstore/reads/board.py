@@ -9,13 +9,14 @@ each site's margin (``None`` unless the site prices a complete set of active out
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 import attrs
 
-from oddsstore.models import Market, Outcome, Platform
+from oddsstore.models import Market, Platform
 from oddsstore.reads.common import (
     MarketKey,
     MarketPick,
@@ -24,12 +25,13 @@ from oddsstore.reads.common import (
     key_dict,
     site_order,
 )
-from oddsstore.reads.fair import complete_prices, margin
+from oddsstore.reads.fair import book_margin, is_complete
 from oddsstore.repositories.odds_codec import decode_odds
 
-__all__ = ["Board", "BoardEvent", "BoardMarket", "BoardOutcome", "build_board"]
+__all__ = ["Board", "BoardEvent", "BoardMarket", "BoardOutcome", "Catalogue", "build_board"]
 
 _COMPETITORS = (Platform.SPORTYBET, Platform.BET9JA)
+_PLATFORMS = {1: Platform.BETPAWA, 2: Platform.SPORTYBET, 3: Platform.BET9JA}  # bookmakers.id
 
 
 @attrs.frozen(slots=True)
@@ -120,19 +122,8 @@ class Board:
         }
 
 
-def _market(r: Mapping[str, Any]) -> Market:
-    return Market(
-        market_id=r["market_id"],
-        market_name=r["market_name"],
-        outcomes=tuple(
-            Outcome(name=n, odds=abs(p), is_active=p > 0)
-            for n, p in zip(r["outcome_names"], decode_odds(r["odds"]), strict=True)
-        ),
-        line=r["line"],
-        handicap_type=r["handicap_type"],
-        handicap_home=r["handicap_home"],
-        handicap_away=r["handicap_away"],
-    )
+# One site's market on the board: its name, outcome names and signed prices (inactive negated).
+Priced = tuple[str, tuple[str, ...], tuple[float, ...]]
 
 
 def line_order(key: MarketKey) -> tuple[bool, float, str, float]:
@@ -140,33 +131,34 @@ def line_order(key: MarketKey) -> tuple[bool, float, str, float]:
     return (key[1] is not None, key[1] or 0.0, key[2] or "", key[3] or 0.0)
 
 
-def _spread(m: Market) -> float | None:
-    prices = complete_prices(m)
-    return None if prices is None or len(prices) != 2 else abs(prices[0] - prices[1])
+def _spread(priced: Priced) -> float | None:
+    _, names, signed = priced
+    return abs(signed[0] - signed[1]) if len(names) == 2 and is_complete(names, signed) else None
 
 
-def main_line(markets: Mapping[Platform, Sequence[Market]]) -> MarketKey | None:
+def main_line(per_site: Mapping[Platform, Mapping[MarketKey, Priced]]) -> MarketKey | None:
     """The key of the line whose two prices are closest on BetPawa (else on the first competitor in site
     order that prices one), ties to the lower line; None when no site prices a two-way line fully."""
-    for platform in site_order(markets.keys()):
+    for platform in site_order(per_site.keys()):
         spreads = [
-            (s, m.line if m.line is not None else 0.0, m)
-            for m in markets[platform]
-            if (s := _spread(m)) is not None
+            (s, line_order(k), k) for k, m in per_site[platform].items() if (s := _spread(m)) is not None
         ]
         if spreads:
-            best = min(spreads, key=lambda t: (t[0], t[1]))[2]
-            return (best.market_id, best.line, best.handicap_type, best.handicap_home, best.handicap_away)
+            return min(spreads)[2]
     return None
 
 
-def compare_outcome(name: str, listed: Mapping[Platform, Market]) -> BoardOutcome:
+def _outcome(name: str, listed: Mapping[Platform, Mapping[str, float]]) -> BoardOutcome:
     odds: dict[Platform, float | None] = {}
-    for platform, m in listed.items():
-        price = next((o.odds for o in m.outcomes if o.name == name and o.is_active and o.odds > 1.0), None)
-        odds[platform] = price
-    competitors = [(odds[p], p) for p in _COMPETITORS if odds.get(p) is not None]
-    best_odds, best = max(competitors, key=lambda t: t[0] or 0.0) if competitors else (None, None)
+    for platform, prices in listed.items():
+        signed = prices.get(name, 0.0)
+        odds[platform] = signed if 1.0 < signed < math.inf else None  # closed (negative), placeholder, absent
+    best: Platform | None = None
+    best_odds: float | None = None
+    for competitor in _COMPETITORS:
+        o = odds.get(competitor)
+        if o is not None and (best_odds is None or o > best_odds):
+            best, best_odds = competitor, o
     bp = odds.get(Platform.BETPAWA)
     gap = None if bp is None or best_odds is None else (bp / best_odds - 1.0) * 100.0
     return BoardOutcome(
@@ -175,64 +167,93 @@ def compare_outcome(name: str, listed: Mapping[Platform, Market]) -> BoardOutcom
         best_competitor=best,
         best_competitor_odds=best_odds,
         gap_pct=gap,
-        behind=gap is not None and best_odds is not None and bp is not None and best_odds > bp,
+        behind=bp is not None and best_odds is not None and best_odds > bp,
+    )
+
+
+def compare_priced(key: MarketKey, listed: Mapping[Platform, Priced]) -> BoardMarket:
+    """One market key compared across the sites listing it (``listed``, any order)."""
+    sites = tuple(site_order(listed.keys()))
+    ordered = {p: listed[p] for p in sites}
+    expected = expected_outcomes(key[0], [m[1] for m in ordered.values()])
+    names: list[str] = []
+    margins: dict[Platform, float | None] = {}
+    by_name: dict[Platform, dict[str, float]] = {}
+    for p, (_, outcome_names, signed) in ordered.items():
+        by_name[p] = dict(zip(outcome_names, signed, strict=True))
+        names.extend(n for n in outcome_names if n not in names)
+        margins[p] = book_margin(signed) if is_complete(outcome_names, signed, expected) else None
+    return BoardMarket(
+        key=key,
+        market_name=ordered[sites[0]][0],
+        sites=sites,
+        margins=margins,
+        outcomes=tuple(_outcome(n, by_name) for n in names),
+    )
+
+
+def priced(m: Market) -> Priced:
+    return (
+        m.market_name,
+        tuple(o.name for o in m.outcomes),
+        tuple(o.odds if o.is_active else -o.odds for o in m.outcomes),
     )
 
 
 def compare_market(key: MarketKey, listed: Mapping[Platform, Market]) -> BoardMarket:
-    sites = tuple(site_order(listed.keys()))
-    expected = expected_outcomes(key[0], [[o.name for o in m.outcomes] for m in listed.values()])
-    names: list[str] = []
-    for p in sites:
-        names.extend(o.name for o in listed[p].outcomes if o.name not in names)
-    return BoardMarket(
-        key=key,
-        market_name=listed[sites[0]].market_name,
-        sites=sites,
-        margins={p: margin(listed[p], expected) for p in sites},
-        outcomes=tuple(compare_outcome(n, {p: listed[p] for p in sites}) for n in names),
-    )
+    """``compare_priced`` over ``Market`` objects."""
+    return compare_priced(key, {p: priced(m) for p, m in listed.items()})
 
 
-def _event_markets(picks: Sequence[MarketPick], rows: Iterable[Mapping[str, Any]]) -> tuple[BoardMarket, ...]:
-    by_id: dict[str, dict[Platform, list[Market]]] = {}
-    for r in rows:
-        by_id.setdefault(r["market_id"], {}).setdefault(Platform(r["platform"]), []).append(_market(r))
+@attrs.frozen(slots=True)
+class Catalogue:
+    """The market keys of the picks and the shapes the board's rows use, by id."""
+
+    keys: Mapping[int, MarketKey]
+    shapes: Mapping[int, tuple[str, tuple[str, ...]]]  # market name, outcome names
+
+
+def _event_markets(
+    picks: Sequence[MarketPick], catalogue: Catalogue, row: Mapping[str, Any]
+) -> tuple[BoardMarket, ...]:
+    if row["key_ids"] is None:
+        return ()
+    by_id: dict[str, dict[Platform, dict[MarketKey, Priced]]] = {}
+    for site, key_id, shape_id, odds in zip(
+        row["platforms"], row["key_ids"], row["shape_ids"], row["odds"], strict=True
+    ):
+        key = catalogue.keys[key_id]
+        name, names = catalogue.shapes[shape_id]
+        by_id.setdefault(key[0], {}).setdefault(_PLATFORMS[site], {})[key] = (name, names, decode_odds(odds))
     out: list[BoardMarket] = []
     for pick in picks:
-        per_site = by_id.get(pick.market_id, {})
-        keys: dict[MarketKey, dict[Platform, Market]] = {}
+        per_site = by_id.get(pick.market_id)
+        if per_site is None:
+            continue
         wanted = main_line(per_site) if pick.main else None
-        for platform, ms in per_site.items():
-            for m in ms:
-                key = (m.market_id, m.line, m.handicap_type, m.handicap_home, m.handicap_away)
-                if pick.main and key != wanted:
-                    continue
-                if not pick.main and pick.line is not None and m.line != pick.line:
+        keys: dict[MarketKey, dict[Platform, Priced]] = {}
+        for platform, markets in per_site.items():
+            for key, m in markets.items():
+                if (pick.main and key != wanted) or (pick.line is not None and key[1] != pick.line):
                     continue
                 keys.setdefault(key, {})[platform] = m
-        for key in sorted(keys, key=line_order):
-            out.append(compare_market(key, keys[key]))
+        out.extend(compare_priced(key, keys[key]) for key in sorted(keys, key=line_order))
     return tuple(out)
 
 
 def build_board(
     rows: Iterable[Mapping[str, Any]],
+    catalogue: Catalogue,
     *,
     picks: tuple[MarketPick, ...],
     kickoff_from: datetime,
     kickoff_to: datetime | None,
     only_behind: bool,
 ) -> Board:
-    """The board from ``select_board`` rows (grouped by event, in kickoff order)."""
+    """The board from ``select_board`` rows (one per event, in kickoff order) and the catalogue."""
     events: list[BoardEvent] = []
-    head: Mapping[str, Any] | None = None
-    group: list[Mapping[str, Any]] = []
-
-    def flush() -> None:
-        if head is None:
-            return
-        markets = _event_markets(picks, group)
+    for r in rows:
+        markets = _event_markets(picks, catalogue, r)
         if only_behind:
             markets = tuple(
                 attrs.evolve(m, outcomes=tuple(o for o in m.outcomes if o.behind))
@@ -240,25 +261,17 @@ def build_board(
                 if m.behind
             )
             if not markets:
-                return
+                continue
         events.append(
             BoardEvent(
-                sportradar_id=head["sportradar_id"],
-                home_team=head["home_team"],
-                away_team=head["away_team"],
-                kickoff=head["kickoff"],
-                tournament=head["tournament"],
+                sportradar_id=r["sportradar_id"],
+                home_team=r["home_team"],
+                away_team=r["away_team"],
+                kickoff=r["kickoff"],
+                tournament=r["tournament"],
                 markets=markets,
             )
         )
-
-    for r in rows:
-        if head is None or r["sportradar_id"] != head["sportradar_id"]:
-            flush()
-            head, group = r, []
-        if r["market_id"] is not None:
-            group.append(r)
-    flush()
     return Board(
         kickoff_from=kickoff_from,
         kickoff_to=kickoff_to,

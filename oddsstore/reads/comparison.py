@@ -13,7 +13,7 @@ from datetime import datetime
 
 from oddsstore.db import Connection, load_sql
 from oddsstore.models import utcnow
-from oddsstore.reads.board import Board, build_board
+from oddsstore.reads.board import Board, Catalogue, build_board
 from oddsstore.reads.common import CORE, MarketPick, UnknownEvent, aware, parse_picks, validate_market_id
 from oddsstore.reads.fair import DEFAULT_VALUE_THRESHOLD, FairMethod
 from oddsstore.reads.movement import Movement, build_movement
@@ -23,6 +23,8 @@ from oddsstore.reads.sidebyside import EventComparison, build_comparison
 __all__ = ["ComparisonRepository"]
 
 _BOARD = load_sql("reads/select_board")
+_BOARD_KEYS = load_sql("reads/select_board_keys")
+_SHAPES = load_sql("reads/select_shapes")
 _FACTS = load_sql("reads/select_event_facts")
 _HISTORY = load_sql("reads/select_market_history")
 
@@ -47,7 +49,8 @@ class ComparisonRepository:
         """Every BetPawa event with ``kickoff_from <= kickoff <= kickoff_to`` (default: from now, no end),
         in ``tournament`` when given, with the picked ``markets`` (``CORE`` by default; a ``MarketPick``
         or its text ``"5000@2.5"``) compared per outcome. ``only_behind``: only the outcomes where a
-        competitor pays more than BetPawa (and only the markets and events that have one)."""
+        competitor pays more than BetPawa (and only the markets and events that have one). Three
+        statements: the picks' keys, the board, the shapes its rows use."""
         aware("kickoff_from", kickoff_from)
         aware("kickoff_to", kickoff_to)
         start = kickoff_from if kickoff_from is not None else self._clock()
@@ -56,17 +59,24 @@ class ComparisonRepository:
                 f"kickoff_from ({start.isoformat()}) is after kickoff_to ({kickoff_to.isoformat()})"
             )
         picks = parse_picks(markets)
-        rows = await self._conn.fetch(
-            _BOARD,
-            start,
-            kickoff_to,
-            tournament,
-            [p.market_id for p in picks],
-            [p.line for p in picks],
-            [p.line is None for p in picks],
-        )
+        keys = {
+            r["id"]: (r["market_id"], r["line"], r["handicap_type"], r["handicap_home"], r["handicap_away"])
+            for r in await self._conn.fetch(
+                _BOARD_KEYS,
+                [p.market_id for p in picks],
+                [p.line for p in picks],
+                [p.line is None for p in picks],
+            )
+        }
+        rows = await self._conn.fetch(_BOARD, start, kickoff_to, tournament, list(keys))
+        shape_ids = {s for r in rows if r["shape_ids"] is not None for s in r["shape_ids"]}
+        shapes = {
+            r["id"]: (r["market_name"], tuple(r["outcome_names"]))
+            for r in await self._conn.fetch(_SHAPES, list(shape_ids))
+        }
+        catalogue = Catalogue(keys=keys, shapes=shapes)
         return build_board(
-            rows, picks=picks, kickoff_from=start, kickoff_to=kickoff_to, only_behind=only_behind
+            rows, catalogue, picks=picks, kickoff_from=start, kickoff_to=kickoff_to, only_behind=only_behind
         )
 
     async def _facts(self, sportradar_id: str) -> dict[str, object]:
