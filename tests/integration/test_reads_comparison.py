@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, TypeAlias
 
 import asyncpg
@@ -257,3 +259,28 @@ async def test_unknown_events_and_bad_parameters(conn: Conn) -> None:
     with pytest.raises(ValueError, match="at least one"):
         await reads.board(markets=[])
     assert CORE[0] == MarketPick("3743") and MarketPick.parse("3774@main") == CORE[-1]
+
+
+def _comparison_example() -> str:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Comparing prices (library)", 1)[1]
+    return str(re.findall(r"```python\n(.*?)```", section, flags=re.S)[0])
+
+
+async def test_the_readme_comparison_example_runs(conn: Conn, capsys: pytest.CaptureFixture[str]) -> None:
+    block = _comparison_example()
+    now = datetime.now(UTC)
+    kickoff = now + timedelta(hours=2)
+    sites = {p: attrs.evolve(e, kickoff=kickoff) for p, e in genuine().items()}
+    await _store(conn, [sites], now - timedelta(minutes=1))
+    namespace: dict[str, Any] = {}
+    exec(compile(block, "README.md", "exec"), namespace)  # noqa: S102 - our own README
+    await namespace["compare"](conn)
+    out = capsys.readouterr().out
+    behind = [
+        (m.market_id, o.name)
+        for m in (await ComparisonRepository(conn).board(only_behind=True)).events[0].markets
+        for o in m.outcomes
+    ]
+    assert behind and all(f"68995116 {market_id} " in out for market_id, _ in behind)
+    assert "'market_id': '5000', 'line': 2.5" in out and "'offered_by'" in out
