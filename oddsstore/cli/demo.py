@@ -28,7 +28,6 @@ from oddsstore.clients import ClientSettings, open_clients
 from oddsstore.cycle.coordinator import CoordinatorSettings, EventCoordinator
 from oddsstore.db import Connection, apply_migrations, create_pool, mask_dsn
 from oddsstore.models import ALL_PLATFORMS, EventTarget, Platform
-from oddsstore.parsing import market_margin
 from oddsstore.progress import (
     BatchComplete,
     CycleComplete,
@@ -40,6 +39,7 @@ from oddsstore.progress import (
     QueueBuilt,
 )
 from oddsstore.reads import OddsRepository
+from oddsstore.reads.fair import margin as market_margin
 from oddsstore.service.reports import RunReport, load_report
 
 ONE_X_TWO = "3743"
