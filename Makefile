@@ -3,7 +3,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install lint test demo bench-store bench-cycle soak clean
+.PHONY: install lint test demo bench-store bench-cycle bench-history soak clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,9 @@ bench-store: $(STAMP)
 
 bench-cycle: $(STAMP)
 	$(BIN)/python benchmarks/cycle.py
+
+bench-history: $(STAMP)
+	$(BIN)/python benchmarks/history.py
 
 soak: $(STAMP)
 	$(BIN)/python benchmarks/soak.py

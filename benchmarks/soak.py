@@ -74,17 +74,22 @@ SELECT
     AS duplicate_status_rows,
   (SELECT count(*) FROM odds_snapshots WHERE scrape_run_id = $1)
     + (SELECT count(*) FROM competitor_odds_snapshots WHERE scrape_run_id = $1) AS snapshots,
-  (SELECT count(*) FROM market_odds m JOIN odds_snapshots s ON s.id = m.snapshot_id
-     WHERE s.scrape_run_id = $1)
-    + (SELECT count(*) FROM competitor_market_odds m JOIN competitor_odds_snapshots s
-       ON s.id = m.snapshot_id WHERE s.scrape_run_id = $1) AS markets,
-  (SELECT count(*) - count(DISTINCT (m.snapshot_id, m.market_id, m.line, m.handicap_type,
-       m.handicap_home, m.handicap_away))
-     FROM market_odds m JOIN odds_snapshots s ON s.id = m.snapshot_id WHERE s.scrape_run_id = $1)
-    + (SELECT count(*) - count(DISTINCT (m.snapshot_id, m.market_id, m.line, m.handicap_type,
-       m.handicap_home, m.handicap_away))
-     FROM competitor_market_odds m JOIN competitor_odds_snapshots s ON s.id = m.snapshot_id
-     WHERE s.scrape_run_id = $1) AS duplicate_markets
+  (SELECT COALESCE(sum(x.open), 0) FROM (
+     SELECT (SELECT count(*) FROM (
+         SELECT DISTINCT ON (h.key_id) h.shape_id FROM odds_history h
+         WHERE h.event_id = s.owner_id AND h.bookmaker_id = s.bookmaker_id
+           AND (h.captured_at, h.scrape_run_id) <= (s.captured_at, s.scrape_run_id)
+         ORDER BY h.key_id, h.captured_at DESC, h.scrape_run_id DESC) st
+       WHERE st.shape_id IS NOT NULL) AS open
+     FROM (SELECT 1 AS bookmaker_id, event_id AS owner_id, captured_at, scrape_run_id FROM odds_snapshots
+           WHERE scrape_run_id = $1
+           UNION ALL
+           SELECT b.id, s.competitor_event_id, s.captured_at, s.scrape_run_id
+           FROM competitor_odds_snapshots s
+           JOIN competitor_events c ON c.id = s.competitor_event_id JOIN bookmakers b ON b.slug = c.source
+           WHERE s.scrape_run_id = $1) s) x) AS markets,
+  (SELECT count(*) - count(DISTINCT (h.event_id, h.bookmaker_id, h.key_id, h.captured_at))
+     FROM odds_history h WHERE h.scrape_run_id = $1) AS duplicate_markets
 FROM scrape_runs r WHERE r.id = $1
 """
 _KILL = (

@@ -1,9 +1,11 @@
 """Benchmark: ``store_batch`` against per-row INSERTs, SQLAlchemy ORM add_all + flush, and COPY.
 
 A realistic batch (50 events x 3 sites x 167 markets, 2-3 outcomes each: about 25,000 market rows) is
-stored by each method into the same migrated tables, indexes and constraints. Every timed run starts
-from emptied snapshot/market/status tables and a fresh scrape run; methods are interleaved round by
-round; each reports the median of ``--runs`` (>= 7) timed runs after ``--warmup`` untimed ones.
+stored by ``store_batch`` into the migrated change-only layout (every market first seen: 25,050
+history rows and as many current odds) and by each baseline into 0001's full-snapshot layout (a
+database of its own at migration 0001: every market a row, outcomes as JSON). Every timed run starts
+from emptied tables and a fresh scrape run; methods are interleaved round by round; each reports the
+median of ``--runs`` (>= 7) timed runs after ``--warmup`` untimed ones.
 
 Uses ``ODDSSTORE_BENCH_DSN`` (a server where it may create a database) or starts an embedded
 PostgreSQL. The last line printed is one JSON object:
@@ -33,15 +35,20 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _layouts import drop_database, new_database
 from _store_baselines import OwnerIds, orm_engine, store_copy, store_orm, store_per_row
 
 from oddsstore.db import apply_migrations, mask_dsn, with_database
 from oddsstore.devtools.batches import make_batch
 from oddsstore.models import ScrapeBatch
-from oddsstore.repositories import ScrapeRunsRepository
+from oddsstore.repositories import EventsRepository, ScrapeRunsRepository
 from oddsstore.storage.batch import store_batch
+from oddsstore.storage.rows import plan_batch
 
-_TRUNCATE = "TRUNCATE " + ", ".join(
+# The baselines write 0001's full-snapshot layout (every market a row) into a database of their own;
+# store_batch writes the change-only layout, emptied before every run so each run stores the whole
+# batch as first seen (the same number of markets as the baselines).
+_TRUNCATE_FULL = "TRUNCATE " + ", ".join(
     (
         "market_odds",
         "competitor_market_odds",
@@ -49,6 +56,9 @@ _TRUNCATE = "TRUNCATE " + ", ".join(
         "competitor_odds_snapshots",
         "event_scrape_status",
     )
+)
+_TRUNCATE = (
+    "TRUNCATE odds_history, current_odds, odds_snapshots, competitor_odds_snapshots, event_scrape_status"
 )
 
 
@@ -94,44 +104,51 @@ async def run(
     name = f"oddsstore_bench_{uuid.uuid4().hex[:8]}"
     await admin.execute(f'CREATE DATABASE "{name}"')
     db = with_database(dsn, name)
+    full_db = await new_database(dsn, "oddsstore_bench_full", full_layout=True)
     engine = None
     try:
         await apply_migrations(db)
         conn = await asyncpg.connect(db)
-        if drop_market_fks:  # what-if: market rows without their foreign key (for every method alike)
+        full = await asyncpg.connect(full_db)
+        if drop_market_fks:  # what-if: market rows without their foreign key (the baselines' tables)
             for table in ("market_odds", "competitor_market_odds"):
-                await conn.execute(f"ALTER TABLE {table} DROP CONSTRAINT {table}_snapshot_id_fkey")
-        engine = orm_engine(db, fast_json=orm_orjson)
+                await full.execute(f"ALTER TABLE {table} DROP CONSTRAINT {table}_snapshot_id_fkey")
+        engine = orm_engine(full_db, fast_json=orm_orjson)
         runs_repo = ScrapeRunsRepository(conn)
         # events exist before timing for every method (store_batch upserts them again, inside its time)
         first = await store_batch(conn, batch, (await runs_repo.create(trigger="bench-setup")).id)
         assert first.markets_stored == rows, (first.markets_stored, rows)
-        owners = await _owner_ids(conn)
+        plan = plan_batch(batch)
+        await EventsRepository(full).upsert_events(rows=plan.events)
+        await EventsRepository(full).upsert_competitor_events(rows=plan.competitor_events)
+        owners = await _owner_ids(full)
 
         async def new_run() -> int:
             await conn.execute(_TRUNCATE)
             return (await runs_repo.create(trigger="bench")).id
 
-        async def do_store(run_id: int) -> Any:  # the default: COPY of markets where the codec allows
-            result = await store_batch(conn, batch, run_id)
-            assert result.markets_stored == rows
+        async def new_full_run() -> int:
+            await full.execute(_TRUNCATE_FULL)
+            run_id: int = await full.fetchval(
+                "INSERT INTO scrape_runs (trigger) VALUES ('bench') RETURNING id"
+            )
+            return run_id
 
-        async def do_store_unnest(run_id: int) -> Any:  # the codec-independent fallback
-            result = await store_batch(conn, batch, run_id, market_copy=False)
-            assert result.markets_stored == rows
+        async def do_store(run_id: int) -> Any:
+            result = await store_batch(conn, batch, run_id)
+            assert result.markets_stored == rows == result.history_rows
 
         async def do_per_row(run_id: int) -> Any:
-            assert await store_per_row(conn, batch, run_id, owners) == rows
+            assert await store_per_row(full, batch, run_id, owners) == rows
 
         async def do_orm(run_id: int) -> Any:
             assert await store_orm(engine, batch, run_id, owners) == rows
 
         async def do_copy(run_id: int) -> Any:
-            assert await store_copy(conn, batch, run_id, owners) == rows
+            assert await store_copy(full, batch, run_id, owners) == rows
 
         methods: dict[str, Callable[[int], Awaitable[Any]]] = {
             "store": do_store,
-            "store_unnest": do_store_unnest,
             "per_row": do_per_row,
             "orm": do_orm,
             "copy": do_copy,
@@ -140,11 +157,14 @@ async def run(
         for round_no in range(warmup + runs):
             this_round: dict[str, float] = {}
             for key, fn in methods.items():
-                run_id = await new_run()
+                run_id = await (new_run() if key == "store" else new_full_run())
                 this_round[key] = await _timed(lambda fn=fn, run_id=run_id: fn(run_id))  # type: ignore[misc]
-                stored = await conn.fetchval("SELECT count(*) FROM market_odds") + await conn.fetchval(
-                    "SELECT count(*) FROM competitor_market_odds"
-                )
+                if key == "store":
+                    stored = await conn.fetchval("SELECT count(*) FROM odds_history")
+                else:
+                    stored = await full.fetchval("SELECT count(*) FROM market_odds") + await full.fetchval(
+                        "SELECT count(*) FROM competitor_market_odds"
+                    )
                 assert stored == rows, (key, stored, rows)
             label = "warm-up" if round_no < warmup else f"run {round_no - warmup + 1}/{runs}"
             if round_no >= warmup:
@@ -152,19 +172,15 @@ async def run(
                     times[key].append(ms)
             print(f"{label}: " + "  ".join(f"{k}={ms:.1f}ms" for k, ms in this_round.items()), flush=True)
         await conn.close()
+        await full.close()
     finally:
         if engine is not None:
             await engine.dispose()
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
+        await drop_database(dsn, full_db)
 
     med = {k: statistics.median(v) for k, v in times.items()}
-    print(
-        f"store_batch(market_copy=False): {med['store_unnest']:.2f} ms, "
-        f"speedup_vs_orm {med['orm'] / med['store_unnest']:.2f}, "
-        f"ratio_to_copy {med['store_unnest'] / med['copy']:.3f}",
-        flush=True,
-    )
     return {
         "store_ms": round(med["store"], 2),
         "per_row_ms": round(med["per_row"], 2),

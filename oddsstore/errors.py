@@ -201,7 +201,14 @@ async def retry_transient(
         reraise=True,
         sleep=asyncio.sleep,
     )
-    async for attempt in retrying:  # any awaitable (tenacity's __call__ wants a coroutine function)
-        with attempt:
-            return await call()
-    raise AssertionError("unreachable: tenacity raises the last error or returns")  # pragma: no cover
+
+    async def attempt() -> T:  # tenacity awaits coroutine functions only
+        return await call()
+
+    try:
+        return await retrying(attempt)
+    finally:
+        # tenacity's per-call state holds bound methods of the retrying object: a reference cycle that
+        # would keep ``call`` and what it closes over (a whole batch, a payload) alive until the next
+        # full garbage collection, which a tuned collector (cli/_tuning.py) runs rarely.
+        retrying.iter_state.reset()

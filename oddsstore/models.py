@@ -160,10 +160,19 @@ class ScrapeBatch:
 
 @attrs.frozen(slots=True)
 class StoreResult:
+    """What storing one batch wrote.
+
+    ``events_stored``: status rows written; ``snapshots_created``: snapshots written (one per event and
+    site that returned it); ``markets_stored``: the markets those snapshots hold (a full snapshot's
+    worth, what reading them back gives); ``history_rows``: rows written to the change-only history
+    (markets first seen, changed, closed, back again), at most ``markets_stored`` plus the closings.
+    """
+
     events_stored: int
     snapshots_created: int
     markets_stored: int
     errors: tuple[str, ...] = ()  # human-readable: one line per failed site or rejected-market group
+    history_rows: int = 0
 
 
 @attrs.frozen(slots=True)
@@ -204,5 +213,6 @@ class ScrapeRun:
     events_failed: int = 0
     snapshots_created: int = 0
     markets_stored: int = 0
+    history_rows: int = 0  # rows written to odds_history by the run's batches
     discovery: Mapping[str, int] = attrs.field(factory=dict)  # platform -> events discovered
     error: str | None = None

@@ -143,6 +143,7 @@ class BatchComplete(ProgressEvent):
     errors: int
     scrape_ms: int
     store_ms: int
+    history_rows: int = 0  # rows written to odds_history (StoreResult.history_rows)
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -158,6 +159,7 @@ class CycleComplete(ProgressEvent):
     total_ms: int
     discovery_ms: int
     success_rate: float
+    history_rows: int = 0  # rows written to odds_history by the run
 
 
 @attrs.frozen(slots=True, kw_only=True)

@@ -17,10 +17,10 @@ second) and dropped afterwards:
 - ``conn``: a plain asyncpg connection to it (no oddsstore codecs: what a host might hand us);
 - ``pool``: an oddsstore pool (``oddsstore.db.create_pool``) to it;
 - ``run_id``: the id of a fresh ``running`` scrape run in that database;
-- ``market_copy``: ``False`` then ``True``, to run a storage test through both market write paths
-  of ``store_batch`` (``unnest`` statements, and ``COPY``, the default where the codec allows).
+- ``market_copy``: the value storage tests pass to ``store_batch(..., market_copy=...)``; since the
+  change-only history there is one market write path, so the flag has no effect and one value is run.
 
-Realistic batches come from ``oddsstore.testing.make_batch``.
+Realistic batches come from ``oddsstore.devtools.batches.make_batch``.
 """
 
 from __future__ import annotations
@@ -173,8 +173,8 @@ async def run_id(conn: asyncpg.Connection[Any]) -> int:
     return run.id
 
 
-@pytest.fixture(params=[False, True], ids=["unnest", "copy"])
+@pytest.fixture(params=[True], ids=["default"])
 def market_copy(request: pytest.FixtureRequest) -> bool:
-    """Both market write paths of ``store_batch``: ``unnest`` statements and ``COPY`` (the default)."""
+    """The ``market_copy`` flag of ``store_batch`` (no effect since the change-only history)."""
     value: bool = request.param
     return value

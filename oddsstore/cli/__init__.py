@@ -25,7 +25,18 @@ from oddsstore.db import scrub_dsn_secrets
 from oddsstore.errors import describe
 
 # Subcommand modules, in the order `oddsstore --help` lists them.
-_COMMANDS = ("migrate", "cycle", "replay", "status", "simulator", "serve", "demo", "audit_mapping")
+_COMMANDS = (
+    "migrate",
+    "cycle",
+    "replay",
+    "status",
+    "odds",
+    "maintain",
+    "simulator",
+    "serve",
+    "demo",
+    "audit_mapping",
+)
 
 
 class _Parser(argparse.ArgumentParser):

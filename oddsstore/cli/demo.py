@@ -26,9 +26,8 @@ from oddsstore.cli._simproc import simulator_process
 from oddsstore.cli._tuning import tune_gc
 from oddsstore.clients import ClientSettings, open_clients
 from oddsstore.cycle.coordinator import CoordinatorSettings, EventCoordinator
-from oddsstore.db import apply_migrations, create_pool, mask_dsn
+from oddsstore.db import Connection, apply_migrations, create_pool, mask_dsn
 from oddsstore.models import ALL_PLATFORMS, EventTarget, Platform
-from oddsstore.parsing import market_margin
 from oddsstore.progress import (
     BatchComplete,
     CycleComplete,
@@ -40,6 +39,7 @@ from oddsstore.progress import (
     QueueBuilt,
 )
 from oddsstore.reads import OddsRepository
+from oddsstore.reads.fair import margin as market_margin
 from oddsstore.service.reports import RunReport, load_report
 
 ONE_X_TWO = "3743"
@@ -205,7 +205,7 @@ def _print_summary(report: RunReport, progress: _Progress, last: ProgressEvent, 
     print("\n".join(out))
 
 
-async def _one_x_two_table(conn: Any, report: RunReport, targets: Any, limit: int) -> list[str]:
+async def _one_x_two_table(conn: Connection, report: RunReport, targets: Any, limit: int) -> list[str]:
     """Up to ``limit`` events scraped on all three sites: 1X2 odds per site and margin, from the DB."""
     from oddsstore.repositories import ScrapeStatusRepository
 

@@ -44,6 +44,7 @@ class CycleTotals:
     events_stored: int = 0  # status rows written, as storage reports them
     snapshots_created: int = 0
     markets_stored: int = 0
+    history_rows: int = 0  # StoreResult.history_rows: rows written to odds_history
     store_errors: int = 0  # StoreResult.errors lines (refused markets, failed sites)
     batches_stored: int = 0
     scrape_ms: int = 0
@@ -125,6 +126,7 @@ async def run_pipeline(
             totals.events_stored += result.events_stored
             totals.snapshots_created += result.snapshots_created
             totals.markets_stored += result.markets_stored
+            totals.history_rows += result.history_rows
             totals.store_errors += len(result.errors)
             totals.batches_stored += 1
             totals.scrape_ms += scrape_ms
@@ -138,6 +140,7 @@ async def run_pipeline(
                     events_failed=failed,
                     snapshots_created=result.snapshots_created,
                     markets_stored=result.markets_stored,
+                    history_rows=result.history_rows,
                     errors=len(result.errors),
                     scrape_ms=scrape_ms,
                     store_ms=store_ms,

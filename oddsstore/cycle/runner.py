@@ -187,6 +187,7 @@ class _Cycle:
             events_failed=failed,
             snapshots_created=result.snapshots_created,
             markets_stored=result.markets_stored,
+            history_rows=result.history_rows,
         )
 
     async def _work(self) -> None:
@@ -316,6 +317,7 @@ class _Cycle:
             events_failed=t.events_failed,
             snapshots_created=t.snapshots_created,
             markets_stored=t.markets_stored,
+            history_rows=t.history_rows,
         )
         if self.ledger.shortfall is not None:
             self.status, self.error = RunStatus(self.ledger.counted.status), self.ledger.error  # type: ignore[union-attr]
@@ -328,6 +330,7 @@ class _Cycle:
         counted = self.ledger.counted
         snapshots = counted.snapshots_created if counted is not None else t.snapshots_created
         markets = counted.markets_stored if counted is not None else t.markets_stored
+        history_rows = counted.history_rows if counted is not None else t.history_rows
         run_id = self.run_id if self.run_id is not None else 0
         if crashed or self.unsaved:
             return CycleFailed(
@@ -351,6 +354,7 @@ class _Cycle:
             total_ms=self.elapsed_ms(),
             discovery_ms=self.discovery_ms,
             success_rate=round(t.events_scraped / t.events_total, 4) if t.events_total else 0.0,
+            history_rows=history_rows,
         )
 
 

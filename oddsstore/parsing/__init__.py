@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from oddsstore.models import EventOdds, Market, Platform
+from oddsstore.models import EventOdds, Platform
 from oddsstore.parsing.bet9ja import parse_bet9ja_event
 from oddsstore.parsing.betpawa import parse_betpawa_event
 from oddsstore.parsing.discovery import DiscoveryPage, parse_discovery, parse_discovery_page
@@ -52,22 +52,10 @@ def parse_event(platform: Platform, payload: Mapping[str, Any]) -> EventOdds:
     return _EVENT_PARSERS[Platform(platform)](payload)
 
 
-def market_margin(market: Market) -> float | None:
-    """Overround in percent: ``(sum of 1/odds over active outcomes - 1) * 100``.
-
-    None when fewer than two outcomes are active: one price alone has no overround to speak of.
-    """
-    inverse = [1.0 / o.odds for o in market.outcomes if o.is_active and o.odds > 0]
-    if len(inverse) < 2:
-        return None
-    return (sum(inverse) - 1.0) * 100.0
-
-
 __all__ = [
     "DiscoveryPage",
     "ParseError",
     "TreeEntry",
-    "market_margin",
     "parse_discovery",
     "parse_discovery_page",
     "parse_event",

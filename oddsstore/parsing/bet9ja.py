@@ -3,6 +3,7 @@ markets by (BetPawa market, param); team totals (``S_HAOU``) split into home and
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from oddsstore.models import EventOdds, Outcome, Platform
@@ -81,6 +82,28 @@ def _markets(odds: Any, asm: a.MarketAssembler) -> None:
         )
 
 
+def event_facts(item: Mapping[str, Any], path: str) -> tuple[str, a.EventFacts | None]:
+    """A Bet9ja event's id and facts (list item or event detail); no facts without a SportRadar id
+    (``EXTID`` missing or ``0``)."""
+    event_id = id_field(item, "ID", path)
+    home, away = split_teams(str_field(item, "DS", path), f"{path}.DS")
+    kickoff = kickoff_naive_utc(field(item, "STARTDATE", path), f"{path}.STARTDATE")
+    sr_id = opt_text(item, "EXTID")
+    if sr_id is None or sr_id == "0":
+        return event_id, None
+    sg = item.get("SG")
+    return event_id, a.EventFacts(
+        sportradar_id=sr_id,
+        platform_event_id=event_id,
+        kickoff=kickoff,
+        home_team=home,
+        away_team=away,
+        tournament=opt_text(item, "GN"),
+        tournament_id=opt_text(item, "GID"),
+        country=sg.strip() if isinstance(sg, str) and sg.strip() else None,
+    )
+
+
 def parse_bet9ja_event(payload: Any) -> EventOdds:
     """The whole response body ``{"R": "OK", "D": {...}}``.
 
@@ -88,19 +111,9 @@ def parse_bet9ja_event(payload: Any) -> EventOdds:
     it raises ParseError (``D.ID`` missing).
     """
     data = mapping_field(as_mapping(payload, "<root>"), "D", "")
-    event_id = id_field(data, "ID", "D")
-    home, away = split_teams(str_field(data, "DS", "D"), "D.DS")
-    sg = data.get("SG")
-    facts = a.EventFacts(
-        sportradar_id=id_field(data, "EXTID", "D"),
-        platform_event_id=event_id,
-        kickoff=kickoff_naive_utc(field(data, "STARTDATE", "D"), "D.STARTDATE"),
-        home_team=home,
-        away_team=away,
-        tournament=opt_text(data, "GN"),
-        tournament_id=opt_text(data, "GID"),
-        country=sg.strip() if isinstance(sg, str) and sg.strip() else None,
-    )
+    _, facts = event_facts(data, "D")
+    if facts is None:
+        raise ParseError("D.EXTID", "no SportRadar id")
     asm = a.MarketAssembler()
     _markets(mapping_field(data, "O", "D"), asm)
     return asm.build(Platform.BET9JA, facts)

@@ -17,20 +17,13 @@ from typing import Any
 import attrs
 
 from oddsstore.models import DiscoveredEvent, Platform
-from oddsstore.parsing import betpawa, sportybet
+from oddsstore.parsing import bet9ja, betpawa, sportybet
 from oddsstore.parsing.common import (
     as_mapping,
-    field,
-    id_field,
     index,
-    kickoff_naive_utc,
-    kickoff_unix_ms,
     list_field,
     mapping_field,
-    opt_mapping,
     opt_text,
-    split_teams,
-    str_field,
 )
 from oddsstore.parsing.errors import ParseError
 
@@ -87,27 +80,17 @@ def _betpawa(payload: Any) -> DiscoveryPage:
 
 
 def _sportybet_item(raw: Any, path: str, block: Mapping[str, Any], page: _Page) -> DiscoveredEvent | None:
-    item = as_mapping(raw, path)
-    event_id = str_field(item, "eventId", path)
-    kickoff = kickoff_unix_ms(field(item, "estimateStartTime", path), f"{path}.estimateStartTime")
-    home, away = str_field(item, "homeTeamName", path), str_field(item, "awayTeamName", path)
-    sr_id = sportybet.sportradar_id(event_id)
-    if sr_id is None:
+    event_id, facts = sportybet.event_facts(as_mapping(raw, path), path)
+    if facts is None:
         page.missing.append(event_id)
         page.skipped[NO_SPORTRADAR_ID] += 1
         return None
-    category = opt_mapping(opt_mapping(item, "sport"), "category")
-    tournament = opt_mapping(category, "tournament")
-    return DiscoveredEvent(
-        platform=Platform.SPORTYBET,
-        sportradar_id=sr_id,
-        platform_event_id=event_id,
-        kickoff=kickoff,
-        home_team=home,
-        away_team=away,
-        tournament=opt_text(tournament, "name") or opt_text(block, "name"),
-        tournament_id=opt_text(tournament, "id") or opt_text(block, "id"),
-        country=opt_text(category, "name"),
+    found = facts.discovered(Platform.SPORTYBET)
+    # a list item may leave its tournament to the block it is listed under
+    return attrs.evolve(
+        found,
+        tournament=found.tournament or opt_text(block, "name"),
+        tournament_id=found.tournament_id or opt_text(block, "id"),
     )
 
 
@@ -124,27 +107,12 @@ def _sportybet(payload: Any) -> DiscoveryPage:
 
 
 def _bet9ja_item(raw: Any, path: str, page: _Page) -> DiscoveredEvent | None:
-    item = as_mapping(raw, path)
-    event_id = id_field(item, "ID", path)
-    home, away = split_teams(str_field(item, "DS", path), f"{path}.DS")
-    kickoff = kickoff_naive_utc(field(item, "STARTDATE", path), f"{path}.STARTDATE")
-    sr_id = opt_text(item, "EXTID")
-    if sr_id is None or sr_id == "0":
+    event_id, facts = bet9ja.event_facts(as_mapping(raw, path), path)
+    if facts is None:
         page.missing.append(event_id)
         page.skipped[NO_SPORTRADAR_ID] += 1
         return None
-    sg = item.get("SG")
-    return DiscoveredEvent(
-        platform=Platform.BET9JA,
-        sportradar_id=sr_id,
-        platform_event_id=event_id,
-        kickoff=kickoff,
-        home_team=home,
-        away_team=away,
-        tournament=opt_text(item, "GN"),
-        tournament_id=opt_text(item, "GID"),
-        country=sg.strip() if isinstance(sg, str) and sg.strip() else None,
-    )
+    return facts.discovered(Platform.BET9JA)
 
 
 def _bet9ja(payload: Any) -> DiscoveryPage:

@@ -158,25 +158,34 @@ def _market(market: Any, path: str, teams: tuple[str, str], asm: a.MarketAssembl
     )
 
 
-def parse_sportybet_event(payload: Any) -> EventOdds:
-    """The whole response body ``{"bizCode": ..., "data": {...}}`` (the client checked bizCode)."""
-    data = mapping_field(as_mapping(payload, "<root>"), "data", "")
-    event_id = str_field(data, "eventId", "data")
+def event_facts(item: Mapping[str, Any], path: str) -> tuple[str, a.EventFacts | None]:
+    """A SportyBet event's id and facts (list item or event detail); no facts without a SportRadar id."""
+    event_id = str_field(item, "eventId", path)
+    kickoff = kickoff_unix_ms(field(item, "estimateStartTime", path), f"{path}.estimateStartTime")
+    home, away = str_field(item, "homeTeamName", path), str_field(item, "awayTeamName", path)
     sr_id = sportradar_id(event_id)
     if sr_id is None:
-        raise ParseError("data.eventId", f"expected 'sr:match:<digits>', got {event_id!r:.60}")
-    category = opt_mapping(opt_mapping(data, "sport"), "category")
+        return event_id, None
+    category = opt_mapping(opt_mapping(item, "sport"), "category")
     tournament = opt_mapping(category, "tournament")
-    facts = a.EventFacts(
+    return event_id, a.EventFacts(
         sportradar_id=sr_id,
         platform_event_id=event_id,
-        kickoff=kickoff_unix_ms(field(data, "estimateStartTime", "data"), "data.estimateStartTime"),
-        home_team=str_field(data, "homeTeamName", "data"),
-        away_team=str_field(data, "awayTeamName", "data"),
+        kickoff=kickoff,
+        home_team=home,
+        away_team=away,
         tournament=opt_text(tournament, "name"),
         tournament_id=opt_text(tournament, "id"),
         country=opt_text(category, "name"),
     )
+
+
+def parse_sportybet_event(payload: Any) -> EventOdds:
+    """The whole response body ``{"bizCode": ..., "data": {...}}`` (the client checked bizCode)."""
+    data = mapping_field(as_mapping(payload, "<root>"), "data", "")
+    event_id, facts = event_facts(data, "data")
+    if facts is None:
+        raise ParseError("data.eventId", f"expected 'sr:match:<digits>', got {event_id!r:.60}")
     teams = (facts.home_team.lower(), facts.away_team.lower())
     asm = a.MarketAssembler()
     for i, market in enumerate(list_field(data, "markets", "data")):

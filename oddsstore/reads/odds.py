@@ -1,22 +1,33 @@
-"""Read side: the latest odds of an event on each site, for comparison."""
+"""Read side: an event's odds on each site, now (``current``) or as of any past moment (``as_of``).
+
+``as_of(at)`` gives, per site, the markets exactly as the site's latest run with ``captured_at <= at``
+returned them: what a full snapshot of that run would have held, rebuilt from the change-only history.
+``current`` reads ``current_odds`` (the latest state of every open market) with the site's latest
+snapshot; it equals ``as_of`` the latest snapshot. Markets come back ordered by key (market id, line,
+handicap), prices exactly as they were parsed.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 import asyncpg
 import attrs
-import orjson
 
 from oddsstore.db import Connection, load_sql
 from oddsstore.models import Market, Outcome, Platform
+from oddsstore.repositories.odds_codec import decode_odds
 
-_LATEST_FOR_EVENT = load_sql("reads/select_latest_odds_for_event")
+__all__ = ["OddsRepository", "SiteOdds", "market_from_row"]
+
+_AS_OF = load_sql("reads/select_odds_as_of")
+_CURRENT = load_sql("reads/select_current_odds")
+_LATEST = datetime.max.replace(tzinfo=UTC)  # every snapshot is captured before this
 
 
 @attrs.frozen(slots=True)
 class SiteOdds:
-    """One site's latest snapshot of an event, with its markets in stored order."""
+    """One site's snapshot of an event (the run it came from, when it was captured) and its markets."""
 
     platform: Platform
     snapshot_id: int
@@ -26,21 +37,40 @@ class SiteOdds:
 
 
 def market_from_row(r: asyncpg.Record) -> Market:
-    """A ``Market`` from a row with the market columns (``outcomes``/``groups`` as JSON text)."""
-    groups = None if r["groups"] is None else tuple(orjson.loads(r["groups"]))
+    """A ``Market`` from a row with the catalogue columns and ``odds`` (negated: inactive)."""
+    groups = r["groups"]
     return Market(
         market_id=r["market_id"],
         market_name=r["market_name"],
         outcomes=tuple(
-            Outcome(name=o["name"], odds=o["odds"], is_active=o["is_active"])
-            for o in orjson.loads(r["outcomes"])
+            Outcome(name=name, odds=abs(price), is_active=price > 0)
+            for name, price in zip(r["outcome_names"], decode_odds(r["odds"]), strict=True)
         ),
         line=r["line"],
         handicap_type=r["handicap_type"],
         handicap_home=r["handicap_home"],
         handicap_away=r["handicap_away"],
-        groups=groups,
+        groups=None if groups is None else tuple(groups),
     )
+
+
+def _grouped(records: list[asyncpg.Record]) -> dict[Platform, SiteOdds]:
+    grouped: dict[Platform, tuple[asyncpg.Record, list[Market]]] = {}
+    for r in records:
+        platform = Platform(r["platform"])
+        entry = grouped.setdefault(platform, (r, []))
+        if r["market_id"] is not None:
+            entry[1].append(market_from_row(r))
+    return {
+        platform: SiteOdds(
+            platform=platform,
+            snapshot_id=head["snapshot_id"],
+            scrape_run_id=head["scrape_run_id"],
+            captured_at=head["captured_at"],
+            markets=tuple(markets),
+        )
+        for platform, (head, markets) in grouped.items()
+    }
 
 
 class OddsRepository:
@@ -49,21 +79,18 @@ class OddsRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
+    async def as_of(self, *, sportradar_id: str, at: datetime) -> dict[Platform, SiteOdds]:
+        """Per site, the markets as the site's latest run with ``captured_at <= at`` returned them;
+        a site with no such run is absent (an unknown event gives ``{}``). ``at`` must be aware."""
+        if at.tzinfo is None:
+            raise ValueError("at must be an aware datetime")
+        return _grouped(await self._conn.fetch(_AS_OF, sportradar_id, at))
+
+    async def current(self, *, sportradar_id: str) -> dict[Platform, SiteOdds]:
+        """Per site, the open markets now (``current_odds``) with the site's latest snapshot."""
+        return _grouped(await self._conn.fetch(_CURRENT, sportradar_id))
+
     async def latest_odds_for_event(self, *, sportradar_id: str) -> dict[Platform, SiteOdds]:
-        """The latest snapshot of the event on each site that has one, keyed by platform."""
-        grouped: dict[Platform, tuple[asyncpg.Record, list[Market]]] = {}
-        for r in await self._conn.fetch(_LATEST_FOR_EVENT, sportradar_id):
-            platform = Platform(r["platform"])
-            entry = grouped.setdefault(platform, (r, []))
-            if r["market_id"] is not None:
-                entry[1].append(market_from_row(r))
-        return {
-            platform: SiteOdds(
-                platform=platform,
-                snapshot_id=head["snapshot_id"],
-                scrape_run_id=head["scrape_run_id"],
-                captured_at=head["captured_at"],
-                markets=tuple(markets),
-            )
-            for platform, (head, markets) in grouped.items()
-        }
+        """The latest snapshot of the event on each site that has one, keyed by platform (its
+        markets read back from the history: ``as_of`` the latest run)."""
+        return _grouped(await self._conn.fetch(_AS_OF, sportradar_id, _LATEST))

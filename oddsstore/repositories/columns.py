@@ -9,6 +9,7 @@ codecs the caller's connection has.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TypeAlias
 
 import attrs
 
@@ -60,6 +61,7 @@ class SnapshotColumns:
     timing_ms: list[int] = attrs.field(factory=list)
     markets_seen: list[int] = attrs.field(factory=list)
     markets_mapped: list[int] = attrs.field(factory=list)
+    markets_stored: list[int] = attrs.field(factory=list)  # markets accepted into the snapshot
     skipped_json: list[str] = attrs.field(factory=list)  # parser's reason -> count
     rejected_json: list[str] = attrs.field(factory=list)  # storage's reason -> count
 
@@ -67,23 +69,25 @@ class SnapshotColumns:
         return len(self.owner_id)
 
 
+# A market's identity within an event and site: (market_id, line, handicap_type, handicap_home,
+# handicap_away); its shape: (market_name, outcome names in order, groups or None).
+MarketKey: TypeAlias = tuple[str, float | None, str | None, float | None, float | None]
+MarketShape: TypeAlias = tuple[str, tuple[str, ...], tuple[str, ...] | None]
+
+
 @attrs.define(slots=True)
 class MarketColumns:
-    """Markets of one table. ``snapshot_ord`` is the 1-based position of the market's snapshot in the
-    ``SnapshotColumns`` sent in the same call."""
+    """Accepted markets of one snapshot table. ``snapshot_ord`` is the 1-based position of the market's
+    snapshot in the ``SnapshotColumns`` built with it; ``odds`` holds the prices in stored form (see
+    ``oddsstore.repositories.odds_codec``: outcome order, an inactive price negated)."""
 
     snapshot_ord: list[int] = attrs.field(factory=list)
-    market_id: list[str] = attrs.field(factory=list)
-    market_name: list[str] = attrs.field(factory=list)
-    line: list[float | None] = attrs.field(factory=list)
-    handicap_type: list[str | None] = attrs.field(factory=list)
-    handicap_home: list[float | None] = attrs.field(factory=list)
-    handicap_away: list[float | None] = attrs.field(factory=list)
-    outcomes_json: list[str] = attrs.field(factory=list)
-    groups_json: list[str | None] = attrs.field(factory=list)
+    key: list[MarketKey] = attrs.field(factory=list)
+    shape: list[MarketShape] = attrs.field(factory=list)
+    odds: list[bytes] = attrs.field(factory=list)
 
     def __len__(self) -> int:
-        return len(self.market_id)
+        return len(self.key)
 
 
 @attrs.define(slots=True)

@@ -49,6 +49,7 @@ class RunCounters:
     events_failed: int
     snapshots_created: int
     markets_stored: int
+    history_rows: int
 
 
 def _run(r: asyncpg.Record) -> ScrapeRun:
@@ -64,6 +65,7 @@ def _run(r: asyncpg.Record) -> ScrapeRun:
         events_failed=r["events_failed"],
         snapshots_created=r["snapshots_created"],
         markets_stored=r["markets_stored"],
+        history_rows=r["history_rows"],
         discovery=orjson.loads(r["discovery"]),
         error=r["error"],
     )
@@ -102,10 +104,17 @@ class ScrapeRunsRepository:
         events_failed: int,
         snapshots_created: int,
         markets_stored: int,
+        history_rows: int = 0,
     ) -> None:
         """Add one stored batch's counters to the run."""
         await self._conn.execute(
-            _ADD_COUNTERS, run_id, events_scraped, events_failed, snapshots_created, markets_stored
+            _ADD_COUNTERS,
+            run_id,
+            events_scraped,
+            events_failed,
+            snapshots_created,
+            markets_stored,
+            history_rows,
         )
 
     async def finish(
@@ -119,6 +128,7 @@ class ScrapeRunsRepository:
         snapshots_created: int | None = None,
         markets_stored: int | None = None,
         error: str | None = None,
+        history_rows: int | None = None,
     ) -> ScrapeRun:
         """Close a run. Counters left ``None`` keep the values accumulated by ``add_batch_counters``."""
         if status is RunStatus.RUNNING:
@@ -133,6 +143,7 @@ class ScrapeRunsRepository:
             snapshots_created,
             markets_stored,
             error,
+            history_rows,
         )
         if record is None:
             raise LookupError(f"no scrape run {run_id}")

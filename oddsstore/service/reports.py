@@ -11,6 +11,7 @@ from typing import Any
 
 import attrs
 
+from oddsstore.db import Connection
 from oddsstore.models import ALL_PLATFORMS, ScrapeRun
 from oddsstore.progress import json_ready
 from oddsstore.repositories import ScrapeRunsRepository, ScrapeStatusRepository
@@ -50,7 +51,7 @@ class RunReport:
         }
 
 
-async def load_report(conn: Any, run_id: int) -> RunReport | None:
+async def load_report(conn: Connection, run_id: int) -> RunReport | None:
     """The report of run ``run_id``, or None when there is no such run."""
     run = await ScrapeRunsRepository(conn).get(run_id=run_id)
     if run is None:

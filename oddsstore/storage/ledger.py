@@ -286,7 +286,13 @@ class RunLedger:
         await self._best_effort("discovery", write())
 
     async def add_batch(
-        self, *, events_scraped: int, events_failed: int, snapshots_created: int, markets_stored: int
+        self,
+        *,
+        events_scraped: int,
+        events_failed: int,
+        snapshots_created: int,
+        markets_stored: int,
+        history_rows: int,
     ) -> None:
         """Add one stored batch's figures to the run row, which also beats its heart (best effort)."""
         assert self.run_id is not None
@@ -300,6 +306,7 @@ class RunLedger:
                     events_failed=events_failed,
                     snapshots_created=snapshots_created,
                     markets_stored=markets_stored,
+                    history_rows=history_rows,
                 )
 
         await self._best_effort("batch counters", write())
@@ -316,6 +323,7 @@ class RunLedger:
         events_failed: int,
         snapshots_created: int,
         markets_stored: int,
+        history_rows: int,
     ) -> bool:
         """Write the run's end and recount its rows; on a broken lock connection, on fresh pool
         connections. ``False`` if the row could not be written (the database stayed unavailable)."""
@@ -329,6 +337,7 @@ class RunLedger:
             "events_failed": events_failed,
             "snapshots_created": snapshots_created,
             "markets_stored": markets_stored,
+            "history_rows": history_rows,
         }
         reason = error or status.value
 

@@ -11,7 +11,7 @@ work this way lets ``store_batch`` build one table's rows while PostgreSQL write
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -23,10 +23,13 @@ from oddsstore.repositories.columns import (
     CompetitorEventColumns,
     EventColumns,
     MarketColumns,
+    MarketKey,
     SnapshotColumns,
     StatusColumns,
 )
+from oddsstore.repositories.odds_codec import encode_odds
 from oddsstore.storage.validation import (
+    DUPLICATE_MARKET,
     clean_event_facts,
     clean_message,
     format_rejections,
@@ -34,7 +37,7 @@ from oddsstore.storage.validation import (
     sportradar_id_problem,
 )
 
-__all__ = ["BatchPlan", "BatchRows", "SnapshotBatch", "build_batch_rows", "plan_batch"]
+__all__ = ["BatchPlan", "SnapshotBatch", "plan_batch"]
 
 _dumps = orjson.dumps
 _NO_RESULT = "no result returned"
@@ -42,58 +45,68 @@ _NO_RESULT = "no result returned"
 
 @attrs.define(slots=True)
 class SnapshotBatch:
-    """Snapshots and markets bound for one table pair; ``keys[i]`` names the owner of snapshot ``i``."""
+    """Snapshots and markets bound for one snapshot table; ``keys[i]`` names the owner of snapshot ``i``
+    and ``platforms[i]`` its site."""
 
     snapshots: SnapshotColumns = attrs.field(factory=SnapshotColumns)
     markets: MarketColumns = attrs.field(factory=MarketColumns)
     keys: list[Any] = attrs.field(factory=list)  # sportradar id (BetPawa) or (source, external id)
+    platforms: list[Platform] = attrs.field(factory=list)
     market_counts: list[int] = attrs.field(factory=list)  # markets accepted per snapshot
 
     def add_snapshot(self, key: Any, event: ScrapedEvent, timing_ms: int, odds: EventOdds) -> dict[str, int]:
-        """Append one snapshot and its acceptable markets; return the refused markets by reason."""
+        """Append one snapshot and its acceptable markets; return the refused markets by reason.
+
+        A market whose key (market id, line, handicap) repeats one already accepted in the same
+        snapshot is refused as ``duplicate_market``: a snapshot holds one state per key."""
         ordinal = len(self.keys) + 1
         rejected: dict[str, int] = {}
         m = self.markets
         ord_append = m.snapshot_ord.append
-        id_append = m.market_id.append
-        name_append = m.market_name.append
-        line_append = m.line.append
-        htype_append = m.handicap_type.append
-        hhome_append = m.handicap_home.append
-        haway_append = m.handicap_away.append
-        outcomes_append = m.outcomes_json.append
-        groups_append = m.groups_json.append
-        dumps = _dumps
+        key_append = m.key.append
+        shape_append = m.shape.append
+        odds_append = m.odds.append
+        seen: set[MarketKey] = set()
         accepted = 0
         for market in odds.markets:
             reason = market_problem(market)
+            market_key: MarketKey = (
+                market.market_id,
+                market.line,
+                market.handicap_type,
+                market.handicap_home,
+                market.handicap_away,
+            )
+            if reason is None and market_key in seen:
+                reason = DUPLICATE_MARKET
             if reason is not None:
                 rejected[reason] = rejected.get(reason, 0) + 1
                 continue
+            seen.add(market_key)
             accepted += 1
-            ord_append(ordinal)
-            id_append(market.market_id)
-            name_append(market.market_name)
-            line_append(market.line)
-            htype_append(market.handicap_type)
-            hhome_append(market.handicap_home)
-            haway_append(market.handicap_away)
-            outcomes_append(
-                dumps(
-                    [{"name": o.name, "odds": o.odds, "is_active": o.is_active} for o in market.outcomes]
-                ).decode()
-            )
+            outcomes = market.outcomes
             groups = market.groups
-            groups_append(None if groups is None else dumps(groups).decode())
+            ord_append(ordinal)
+            key_append(market_key)
+            shape_append(
+                (
+                    market.market_name,
+                    tuple(o.name for o in outcomes),
+                    None if groups is None else tuple(groups),
+                )
+            )
+            odds_append(encode_odds([float(o.odds) if o.is_active else -float(o.odds) for o in outcomes]))
         s = self.snapshots
         s.owner_id.append(0)  # set by bind_owners once the owner rows are upserted
         s.captured_at.append(event.scraped_at)
         s.timing_ms.append(timing_ms)
         s.markets_seen.append(odds.markets_seen)
         s.markets_mapped.append(odds.markets_mapped)
-        s.skipped_json.append(dumps(dict(odds.skipped)).decode())
-        s.rejected_json.append(dumps(rejected).decode())
+        s.markets_stored.append(accepted)
+        s.skipped_json.append(_dumps(dict(odds.skipped)).decode())
+        s.rejected_json.append(_dumps(rejected).decode())
         self.keys.append(key)
+        self.platforms.append(odds.platform)
         self.market_counts.append(accepted)
         return rejected
 
@@ -101,26 +114,14 @@ class SnapshotBatch:
         """Set ``owner_id`` of every snapshot from the upserted rows' ids."""
         self.snapshots.owner_id = [ids[key] for key in self.keys]
 
-    def market_records(self, created: dict[int, int]) -> Iterator[tuple[Any, ...]]:
-        """Market rows for ``COPY`` (``MARKET_COPY_COLUMNS`` order), only of the snapshots created;
-        ``created`` maps owner id -> snapshot id."""
-        snapshot_ids = [created.get(owner) for owner in self.snapshots.owner_id]
-        m = self.markets
-        for ordinal, *rest in zip(
-            m.snapshot_ord,
-            m.market_id,
-            m.market_name,
-            m.line,
-            m.handicap_type,
-            m.handicap_home,
-            m.handicap_away,
-            m.outcomes_json,
-            m.groups_json,
-            strict=True,
-        ):
-            snapshot_id = snapshot_ids[ordinal - 1]
-            if snapshot_id is not None:
-                yield (snapshot_id, *rest)
+    def markets_by_snapshot(self) -> list[range]:
+        """For snapshot ``i``, the positions of its markets in ``markets`` (they are contiguous)."""
+        spans: list[range] = []
+        start = 0
+        for count in self.market_counts:
+            spans.append(range(start, start + count))
+            start += count
+        return spans
 
     def markets_of(self, created_owner_ids: Iterable[int]) -> int:
         """Markets accepted in the snapshots actually created."""
@@ -281,30 +282,3 @@ def plan_batch(batch: ScrapeBatch) -> BatchPlan:
         seen_events.add(event.sportradar_id)
         plan.add_event(event, seen_keys)
     return plan
-
-
-@attrs.frozen(slots=True)
-class BatchRows:
-    """Every column bundle of a batch, built in one go (what ``store_batch`` writes)."""
-
-    events: EventColumns
-    competitor_events: CompetitorEventColumns
-    betpawa: SnapshotBatch
-    competitors: SnapshotBatch
-    statuses: StatusColumns
-    errors: tuple[str, ...]
-
-
-def build_batch_rows(batch: ScrapeBatch) -> BatchRows:
-    """The whole layout of a batch at once (pure; for inspection and tests)."""
-    plan = plan_batch(batch)
-    betpawa = plan.snapshots(plan.betpawa_sites)
-    competitors = plan.snapshots(plan.competitor_sites)
-    return BatchRows(
-        events=plan.events,
-        competitor_events=plan.competitor_events,
-        betpawa=betpawa,
-        competitors=competitors,
-        statuses=plan.status_columns(),
-        errors=tuple(plan.errors),
-    )

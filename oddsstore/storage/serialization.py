@@ -54,7 +54,7 @@ _converter.register_unstructure_hook(float, _unstructure_float)
 _converter.register_structure_hook(float, _structure_float)
 
 
-def _describe(exc: BaseException, type_: Any) -> str:
+def _structure_problem(exc: BaseException, type_: Any) -> str:
     if isinstance(exc, KeyError):
         return "required field missing"
     return f"{exc} (expected {getattr(type_, '__name__', type_)})"
@@ -73,7 +73,7 @@ def batch_from_dict(data: Any) -> ScrapeBatch:
     try:
         return _converter.structure(data, ScrapeBatch)
     except cattrs.BaseValidationError as exc:
-        detail = "; ".join(cattrs.transform_error(exc, format_exception=_describe))
+        detail = "; ".join(cattrs.transform_error(exc, format_exception=_structure_problem))
         raise SerializationError(f"not a valid batch: {detail}") from exc
     except (TypeError, ValueError, KeyError) as exc:
         raise SerializationError(f"not a valid batch: {exc}") from exc

@@ -1,7 +1,7 @@
 """Where a finished batch goes: the storage hand-off of a cycle.
 
 The cycle hands each scraped batch to a :class:`BatchStorer`. The cycle's default is
-:class:`oddsstore.retrying_storer.RetryingStorer` (retries on a new connection, holds batches back
+:class:`oddsstore.storage.retrying.RetryingStorer` (retries on a new connection, holds batches back
 while the database is unavailable, spills what it could not store). :class:`NullStorer` stores nothing
 and counts what it would have stored: for dry runs and for measuring a cycle without storage.
 
@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
+from oddsstore.db import Connection
 from oddsstore.models import ScrapeBatch, StoreResult
 from oddsstore.repositories.scrape_runs import RunOrigin
 
 #: ``store_batch`` or a function like it: (connection, batch, run id) -> StoreResult.
-StoreFn = Callable[[Any, ScrapeBatch, int], Awaitable[StoreResult]]
+StoreFn = Callable[[Connection, ScrapeBatch, int], Awaitable[StoreResult]]
 
 #: What a deferring storer's ``store`` returns for a batch it holds back (compare with ``is``).
 DEFERRED = StoreResult(events_stored=0, snapshots_created=0, markets_stored=0, errors=("deferred",))

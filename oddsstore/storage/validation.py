@@ -25,6 +25,7 @@ from oddsstore.models import EventOdds, Market
 
 __all__ = [
     "BAD_KICKOFF",
+    "DUPLICATE_MARKET",
     "EMPTY_OUTCOMES",
     "INVALID_HANDICAP_TYPE",
     "INVALID_ODDS",
@@ -59,6 +60,7 @@ TEXT_TOO_LONG = "text_too_long"
 INVALID_TEXT = "invalid_text"  # not encodable as UTF-8 (lone surrogates), or not a string
 BAD_KICKOFF = "bad_kickoff"
 INVALID_VALUE = "invalid_value"  # a line, handicap or groups value of the wrong type
+DUPLICATE_MARKET = "duplicate_market"  # a key (market id, line, handicap) already in the snapshot
 
 MAX_SPORTRADAR_ID_LENGTH = 50  # event_scrape_status.sportradar_id is varchar(50)
 # Names and ids: the columns are ``text``, but the unique indexes on tournament names (and on

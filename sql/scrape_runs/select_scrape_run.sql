@@ -1,5 +1,5 @@
 SELECT id, status, trigger, started_at, finished_at, heartbeat_at,
-    events_total, events_scraped, events_failed, snapshots_created, markets_stored,
+    events_total, events_scraped, events_failed, snapshots_created, markets_stored, history_rows,
     discovery::text AS discovery, error
 FROM scrape_runs
 WHERE id = $1

@@ -6,6 +6,7 @@ from collections import Counter
 from typing import Any
 
 import attrs
+from history_sql import SNAPSHOT_MARKETS
 
 from oddsstore.progress import BatchComplete, BatchStart, EventScraped, EventScraping, ProgressEvent
 
@@ -48,13 +49,14 @@ class RunRows:
     failed: int
     distinct_events: int
     snapshots: int
-    markets: int
+    markets: int  # markets held by the run's snapshots, read from the history
+    history_rows: int
 
 
 async def run_rows(conn: Any, run_id: int) -> RunRows:
     """Count what the database holds for one run (straight SQL: the test's own view of the rows)."""
     row = await conn.fetchrow(
-        """
+        f"""
         SELECT
           (SELECT count(*) FROM event_scrape_status WHERE scrape_run_id = $1) AS status_rows,
           (SELECT count(*) FROM event_scrape_status WHERE scrape_run_id = $1 AND status = 'completed')
@@ -64,10 +66,8 @@ async def run_rows(conn: Any, run_id: int) -> RunRows:
             AS distinct_events,
           (SELECT count(*) FROM odds_snapshots WHERE scrape_run_id = $1)
             + (SELECT count(*) FROM competitor_odds_snapshots WHERE scrape_run_id = $1) AS snapshots,
-          (SELECT count(*) FROM market_odds m JOIN odds_snapshots s ON s.id = m.snapshot_id
-            WHERE s.scrape_run_id = $1)
-            + (SELECT count(*) FROM competitor_market_odds m JOIN competitor_odds_snapshots s
-               ON s.id = m.snapshot_id WHERE s.scrape_run_id = $1) AS markets
+          (SELECT count(*) FROM ({SNAPSHOT_MARKETS}) AS m WHERE m.scrape_run_id = $1) AS markets,
+          (SELECT count(*) FROM odds_history WHERE scrape_run_id = $1) AS history_rows
         """,
         run_id,
     )

@@ -53,6 +53,8 @@ async def test_a_clean_cycle_stores_every_discovered_event_once_and_counts_what_
     assert done.status == "completed"
     assert run is not None and run.status is RunStatus.COMPLETED
     assert (run.snapshots_created, run.markets_stored) == (rows.snapshots, rows.markets)
+    # a first cycle on an empty database: every market is first seen, one history row each
+    assert done.history_rows == run.history_rows == rows.history_rows == rows.markets
     one_site = [s for s in statuses if len(s.platforms_requested) == 1]
     assert one_site, "the board should list some events on one site only"
     assert all(s.status == "completed" and s.platforms_scraped == s.platforms_requested for s in one_site)

@@ -9,6 +9,7 @@ from typing import Any, TypeAlias
 import asyncpg
 import attrs
 import orjson
+from history_sql import SNAPSHOT_MARKET_KEYS
 
 from oddsstore.models import EventOdds, Market, Outcome, Platform, ScrapeBatch, ScrapedEvent, SiteResult
 from oddsstore.repositories import ScrapeStatusRepository
@@ -84,7 +85,12 @@ async def test_bad_markets_are_refused_one_by_one_with_reasons(
     assert result.snapshots_created == 3
     assert result.markets_stored == 2 * 3
     assert result.events_stored == 2
-    stored_ids = [r["market_id"] for r in await conn.fetch("SELECT market_id FROM market_odds ORDER BY id")]
+    stored_ids = [
+        r["market_id"]
+        for r in await conn.fetch(
+            f"SELECT market_id FROM ({SNAPSHOT_MARKET_KEYS}) AS m WHERE m.bookmaker_id = 1"
+        )
+    ]
     assert sorted(stored_ids) == ["3743", "5000"]
 
     statuses = {s.sportradar_id: s for s in await ScrapeStatusRepository(conn).list_for_run(run_id=run_id)}

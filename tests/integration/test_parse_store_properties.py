@@ -30,6 +30,7 @@ from typing import Any
 import asyncpg
 import attrs
 import orjson
+from history_sql import SNAPSHOT_MARKETS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import event as event_note
 from hypothesis import strategies as st
@@ -186,14 +187,19 @@ def _batch(mutated: dict[Platform, Any]) -> tuple[ScrapeBatch, str]:
     return ScrapeBatch(events=tuple(events)), control
 
 
-_SNAPSHOTS = """
+# rows: the markets each snapshot holds, read from the history with the tests' own SQL
+_SNAPSHOTS = f"""
 SELECT 'betpawa' AS site, e.sportradar_id, s.markets_mapped, s.markets_skipped::text AS skipped,
        s.markets_rejected::text AS rejected, s.markets_seen,
-       (SELECT count(*) FROM market_odds m WHERE m.snapshot_id = s.id) AS rows
+       (SELECT count(*) FROM ({SNAPSHOT_MARKETS}) m
+        WHERE m.bookmaker_id = 1 AND m.owner_id = s.event_id AND m.scrape_run_id = s.scrape_run_id) AS rows
 FROM odds_snapshots s JOIN events e ON e.id = s.event_id WHERE s.scrape_run_id = $1
 UNION ALL
 SELECT e.source, e.sportradar_id, s.markets_mapped, s.markets_skipped::text, s.markets_rejected::text,
-       s.markets_seen, (SELECT count(*) FROM competitor_market_odds m WHERE m.snapshot_id = s.id)
+       s.markets_seen,
+       (SELECT count(*) FROM ({SNAPSHOT_MARKETS}) m
+        WHERE m.bookmaker_id <> 1 AND m.owner_id = s.competitor_event_id
+          AND m.scrape_run_id = s.scrape_run_id)
 FROM competitor_odds_snapshots s JOIN competitor_events e ON e.id = s.competitor_event_id
 WHERE s.scrape_run_id = $1
 """

@@ -143,5 +143,7 @@ async def test_store_batch_inside_a_callers_transaction_rolls_back_with_it(conn:
     result = await store_batch(conn, batch, run_id)
     await tx.rollback()
     assert result.snapshots_created == 6
-    assert await conn.fetchval("SELECT count(*) FROM market_odds") == 0
+    assert await conn.fetchval("SELECT count(*) FROM odds_history") == 0
+    assert await conn.fetchval("SELECT count(*) FROM current_odds") == 0
+    assert await conn.fetchval("SELECT count(*) FROM odds_snapshots") == 0
     assert await conn.fetchval("SELECT count(*) FROM event_scrape_status") == 0

@@ -27,23 +27,24 @@ EXPECTED_COLUMNS: dict[str, set[str]] = {
     },
     "scrape_runs": {
         "id", "status", "trigger", "started_at", "finished_at", "heartbeat_at", "events_total",
-        "events_scraped", "events_failed", "snapshots_created", "markets_stored", "discovery", "error",
+        "events_scraped", "events_failed", "snapshots_created", "markets_stored", "history_rows", "discovery",
+        "error",
     },
     "odds_snapshots": {
         "id", "event_id", "scrape_run_id", "captured_at", "timing_ms", "markets_seen", "markets_mapped",
-        "markets_skipped", "markets_rejected",
+        "markets_stored", "markets_skipped", "markets_rejected",
     },
     "competitor_odds_snapshots": {
         "id", "competitor_event_id", "scrape_run_id", "captured_at", "timing_ms", "markets_seen",
-        "markets_mapped", "markets_skipped", "markets_rejected",
+        "markets_mapped", "markets_stored", "markets_skipped", "markets_rejected",
     },
-    "market_odds": {
-        "id", "snapshot_id", "market_id", "market_name", "line", "handicap_type", "handicap_home",
-        "handicap_away", "outcomes", "groups",
+    "market_keys": {"id", "market_id", "line", "handicap_type", "handicap_home", "handicap_away"},
+    "market_shapes": {"id", "market_name", "outcome_names", "groups"},
+    "odds_history": {
+        "event_id", "captured_at", "scrape_run_id", "key_id", "shape_id", "bookmaker_id", "odds",
     },
-    "competitor_market_odds": {
-        "id", "snapshot_id", "market_id", "market_name", "line", "handicap_type", "handicap_home",
-        "handicap_away", "outcomes", "groups",
+    "current_odds": {
+        "event_id", "bookmaker_id", "key_id", "shape_id", "odds", "first_seen", "last_changed",
     },
     "event_scrape_status": {
         "id", "scrape_run_id", "sportradar_id", "status", "platforms_requested", "platforms_scraped",
@@ -53,9 +54,7 @@ EXPECTED_COLUMNS: dict[str, set[str]] = {
 
 EXPECTED_INDEXES = {
     "idx_event_scrape_status_run",
-    "idx_event_scrape_status_sr_id",
-    "idx_market_odds_snapshot",
-    "idx_competitor_market_odds_snapshot",
+    "idx_odds_history_event",
     "idx_competitor_events_sr_id",
     "idx_odds_snapshots_run",
     "idx_competitor_odds_snapshots_run",
@@ -67,20 +66,22 @@ EXPECTED_CONSTRAINTS = {
     ("events", "uq_events_sportradar_id", "u"),
     ("competitor_tournaments", "uq_competitor_tournaments_source_name_country", "u"),
     ("competitor_events", "uq_competitor_events_source_external_id", "u"),
-    ("odds_snapshots", "uq_odds_snapshots_event_run", "u"),
-    ("competitor_odds_snapshots", "uq_competitor_odds_snapshots_event_run", "u"),
-    ("event_scrape_status", "uq_event_scrape_status_run_event", "u"),
+    # the per-run tables are partitioned by time: their keys hold the partition column too
+    ("odds_snapshots", "uq_odds_snapshots_event_run", "p"),
+    ("competitor_odds_snapshots", "uq_competitor_odds_snapshots_event_run", "p"),
+    ("event_scrape_status", "uq_event_scrape_status_run_event", "p"),
+    ("current_odds", "pk_current_odds", "p"),
+    ("market_keys", "uq_market_keys", "u"),
+    ("market_shapes", "uq_market_shapes", "u"),
     ("event_scrape_status", "ck_event_scrape_status_status", "c"),
     ("scrape_runs", "ck_scrape_runs_status", "c"),
 }
 
+# The per-run tables keep no foreign key to scrape_runs (retention drops their partitions and then
+# prunes the runs) and none across events (see ARCHITECTURE.md, "Outgrowing one machine").
 FOREIGN_KEYS = {
-    ("event_scrape_status", "scrape_run_id", "scrape_runs"),
     ("odds_snapshots", "event_id", "events"),
-    ("odds_snapshots", "scrape_run_id", "scrape_runs"),
-    ("market_odds", "snapshot_id", "odds_snapshots"),
     ("competitor_odds_snapshots", "competitor_event_id", "competitor_events"),
-    ("competitor_market_odds", "snapshot_id", "competitor_odds_snapshots"),
     ("competitor_events", "event_id", "events"),
     ("competitor_events", "source", "bookmakers"),
 }
@@ -149,12 +150,16 @@ async def test_indexes_and_constraints(conn: Conn) -> None:
 async def test_status_row_is_unique_per_run_and_event(conn: Conn, run_id: int) -> None:
     import pytest
 
+    # The key holds created_at (the partition column, now() by default); storage checks (run, event)
+    # under the run's advisory lock as well (test_store_batch: the same batch twice writes nothing).
     insert = (
         "INSERT INTO event_scrape_status (scrape_run_id, sportradar_id, status) VALUES ($1, 'sr:1', 'failed')"
     )
-    await conn.execute(insert, run_id)
-    with pytest.raises(asyncpg.UniqueViolationError):
+    async with conn.transaction():
         await conn.execute(insert, run_id)
+        with pytest.raises(asyncpg.UniqueViolationError):
+            async with conn.transaction():
+                await conn.execute(insert, run_id)
     with pytest.raises(asyncpg.CheckViolationError):
         await conn.execute(
             "INSERT INTO event_scrape_status (scrape_run_id, sportradar_id, status) "

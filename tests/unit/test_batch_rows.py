@@ -7,12 +7,13 @@ from datetime import UTC, datetime
 
 import orjson
 import pytest
+from batch_layout import build_batch_rows
 from hypothesis import given
 from hypothesis import strategies as st
 
 from oddsstore.devtools.batches import make_batch
-from oddsstore.models import Market, Outcome, Platform, ScrapeBatch, ScrapedEvent, SiteResult
-from oddsstore.storage.rows import build_batch_rows
+from oddsstore.models import EventOdds, Market, Outcome, Platform, ScrapeBatch, ScrapedEvent, SiteResult
+from oddsstore.repositories.odds_codec import decode_odds
 from oddsstore.storage.validation import format_rejections, market_problem
 
 
@@ -71,7 +72,8 @@ def test_columns_are_aligned_and_outcomes_encoded() -> None:
             len(getattr(side.markets, f)) for f in side.markets.__slots__ if not f.startswith("__")
         }
         assert market_lengths == {sum(side.market_counts)}
-        assert len(side.snapshots) == len(side.keys) == len(side.market_counts)
+        assert len(side.snapshots) == len(side.keys) == len(side.market_counts) == len(side.platforms)
+        assert side.snapshots.markets_stored == side.market_counts
         assert set(side.markets.snapshot_ord) <= set(range(1, len(side.keys) + 1))
 
     ok_sites = [(e, r) for e in batch.events for r in e.results if r.odds is not None]
@@ -79,9 +81,22 @@ def test_columns_are_aligned_and_outcomes_encoded() -> None:
     assert len(rows.statuses) == 5
     first_betpawa = next(r.odds for e, r in ok_sites if r.platform is Platform.BETPAWA)
     assert first_betpawa is not None
-    assert orjson.loads(rows.betpawa.markets.outcomes_json[0]) == [
-        {"name": o.name, "odds": o.odds, "is_active": o.is_active} for o in first_betpawa.markets[0].outcomes
-    ]
+    market = first_betpawa.markets[0]
+    assert rows.betpawa.markets.key[0] == (
+        market.market_id,
+        market.line,
+        market.handicap_type,
+        market.handicap_home,
+        market.handicap_away,
+    )
+    assert rows.betpawa.markets.shape[0] == (
+        market.market_name,
+        tuple(o.name for o in market.outcomes),
+        market.groups,
+    )
+    assert decode_odds(rows.betpawa.markets.odds[0]) == tuple(
+        o.odds if o.is_active else -o.odds for o in market.outcomes
+    )
     failed = sum(1 for e in batch.events for r in e.results if r.error is not None)
     assert len(rows.errors) == failed
 
@@ -104,8 +119,6 @@ def test_every_market_is_either_stored_or_counted(odds_lists: list[list[float]])
         Market(market_id=str(i), market_name="M", outcomes=tuple(Outcome("o", o) for o in odds))
         for i, odds in enumerate(odds_lists)
     )
-    from oddsstore.models import EventOdds
-
     now = datetime(2026, 1, 1, tzinfo=UTC)
     odds = EventOdds(Platform.SPORTYBET, "sr:1", "e1", now, "H", "A", markets)
     event = ScrapedEvent(
@@ -116,22 +129,36 @@ def test_every_market_is_either_stored_or_counted(odds_lists: list[list[float]])
     stored = rows.competitors.market_counts[0]
     rejected = orjson.loads(rows.competitors.snapshots.rejected_json[0])
     assert stored + sum(rejected.values()) == len(markets)
-    for text in rows.competitors.markets.outcomes_json:
-        for outcome in orjson.loads(text):
-            assert 0 < outcome["odds"] < math.inf
+    for data in rows.competitors.markets.odds:
+        for price in decode_odds(data):
+            assert 0 < abs(price) < math.inf
     details = rows.statuses.error_details_json[0]
     assert (details is None) == (not rejected)
 
 
-def test_market_records_only_for_created_snapshots() -> None:
+def test_markets_by_snapshot_and_markets_of_created_snapshots() -> None:
     rows = build_batch_rows(make_batch(seed=3, events=3, markets_per_snapshot=4))
     side = rows.competitors
     side.bind_owners({key: 100 + i for i, key in enumerate(side.keys)})
-    created = {side.snapshots.owner_id[0]: 9001, side.snapshots.owner_id[2]: 9003}
-
-    records = list(side.market_records(created))
-
-    assert [r[0] for r in records] == [9001] * 4 + [9003] * 4
-    assert all(len(r) == 9 for r in records)
+    spans = side.markets_by_snapshot()
+    assert [len(s) for s in spans] == [4] * len(side.keys)
+    assert all(side.markets.snapshot_ord[j] == i + 1 for i, span in enumerate(spans) for j in span)
+    created = [side.snapshots.owner_id[0], side.snapshots.owner_id[2]]
     assert side.markets_of(created) == 8
-    assert records[0][1:3] == (side.markets.market_id[0], side.markets.market_name[0])
+
+
+def test_a_repeated_market_key_in_one_snapshot_is_refused_as_duplicate() -> None:
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    a = Market("1", "M", (Outcome("x", 1.5), Outcome("y", 2.5)), line=1.5)
+    b = Market("1", "M again", (Outcome("x", 1.6),), line=1.5)
+    c = Market("1", "M", (Outcome("x", 1.5),), line=2.5)
+    odds = EventOdds(Platform.BETPAWA, "sr:1", "e1", now, "H", "A", (a, b, c))
+    event = ScrapedEvent(
+        "sr:1", (Platform.BETPAWA,), (SiteResult(Platform.BETPAWA, odds=odds),), scraped_at=now
+    )
+    rows = build_batch_rows(ScrapeBatch(events=(event,)))
+    assert rows.betpawa.market_counts == [2]
+    assert [k[4 - 3] for k in rows.betpawa.markets.key] == [1.5, 2.5]
+    assert orjson.loads(rows.betpawa.snapshots.rejected_json[0]) == {"duplicate_market": 1}
+    assert rows.statuses.error_details_json[0] is not None
+    assert "duplicate_market=1" in rows.statuses.error_details_json[0]

@@ -47,7 +47,7 @@ def test_yoyo_uri_for_tcp_and_socket_dsns() -> None:
 
 def test_every_sql_file_is_loaded_and_holds_one_statement() -> None:
     names = sql_names()
-    assert "snapshots/insert_odds_snapshots_with_markets" in names
+    assert "snapshots/insert_odds_snapshots" in names
     assert "scrape_status/insert_event_scrape_statuses" in names
     for name in names:
         text = load_sql(name)

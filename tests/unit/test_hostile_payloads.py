@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from aiohttp import web
+from batch_layout import build_batch_rows
 
 from oddsstore.clients import ClientSettings, PermanentSiteError, open_clients
 from oddsstore.cycle.planning import merge_discoveries
@@ -32,7 +33,6 @@ from oddsstore.models import (
     ScrapedEvent,
 )
 from oddsstore.parsing import ParseError, parse_event
-from oddsstore.storage.rows import build_batch_rows
 from oddsstore.storage.validation import (
     INVALID_ODDS,
     INVALID_TEXT,

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from oddsstore.models import EventOdds, Platform
-from oddsstore.parsing import market_margin, parse_event
+from oddsstore.parsing import parse_event
+from oddsstore.reads.fair import margin as market_margin
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 SR_ID = "68995116"

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from oddsstore.models import Platform
-from oddsstore.parsing import ParseError, market_margin, parse_event
+from oddsstore.parsing import ParseError, parse_event
+from oddsstore.reads.fair import margin as market_margin
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 

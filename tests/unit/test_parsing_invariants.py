@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from oddsstore.models import EventOdds, Platform
-from oddsstore.parsing import market_margin, parse_event
+from oddsstore.parsing import parse_event
 from oddsstore.parsing.mapping import market_table
+from oddsstore.reads.fair import margin as market_margin
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 EVENTS = [

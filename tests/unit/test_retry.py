@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import random
+import weakref
 
 import asyncpg
 import pytest
@@ -121,3 +123,34 @@ def test_describe_names_the_type_and_the_first_error_of_a_group() -> None:
     group = ExceptionGroup("two", [KeyError("k"), ValueError("v")])
     assert describe(group) == "KeyError: 'k'"
     assert describe(ValueError("x" * 100), limit=20) == ("ValueError: " + "x" * 100)[:20]
+
+
+async def test_nothing_the_call_closes_over_outlives_it_without_a_garbage_collection() -> None:
+    # tenacity's state is a reference cycle; with the collector tuned down (cli/_tuning.py) it would
+    # keep every batch and payload a retried call closed over alive until a rare full collection.
+    class Payload:
+        pass
+
+    alive: list[weakref.ref[Payload]] = []
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for failures in (0, 1):
+            payload = Payload()
+            alive.append(weakref.ref(payload))
+            calls = Flaky(*[transient() for _ in range(failures)])
+
+            async def call(held: Payload = payload, calls: Flaky = calls) -> Payload:
+                await calls()
+                return held
+
+            def noticed(_n: int, _e: BaseException, _d: float, held: Payload = payload) -> None:
+                assert held is not None
+
+            result = await retry_transient(call, FAST, on_retry=noticed)
+            assert result is payload
+            del result, payload, call, noticed
+        assert [ref() is None for ref in alive] == [True, True]
+    finally:
+        if was_enabled:
+            gc.enable()

@@ -122,3 +122,12 @@ def test_prewarm_prices_every_listed_event() -> None:
         for event in warm.board.on(platform):
             warm_odds = list(warm.books[platform].odds(event.index, 0, 0.1))
             assert warm_odds == list(cold.books[platform].odds(event.index, 0, 0.1))
+
+
+def test_the_simulators_sportybet_line_markets_are_the_parsers() -> None:
+    from oddsstore.devtools.simulator import catalog
+    from oddsstore.parsing import mapping
+
+    assert catalog.TOTAL_IDS == mapping.SPORTYBET_TOTAL_IDS
+    assert catalog.ASIAN_IDS | catalog.EUROPEAN_IDS == mapping.SPORTYBET_HANDICAP_IDS
+    assert not catalog.ASIAN_IDS & catalog.EUROPEAN_IDS

@@ -11,7 +11,8 @@ import pytest
 from oddsstore.clients import ClientSettings, open_clients
 from oddsstore.devtools.simulator import BoardConfig, Simulator, SimulatorConfig, run_simulator
 from oddsstore.models import ALL_PLATFORMS, EventOdds, Platform
-from oddsstore.parsing import market_margin, parse_event
+from oddsstore.parsing import parse_event
+from oddsstore.reads.fair import margin as market_margin
 
 BOARD = BoardConfig(events=24, competitions=4, seed=21, started_share=0.0, bet9ja_missing_extid_share=0.0)
 CORE = {"3743", "5000", "3795", "4693", "4703", "3774", "4724"}

@@ -16,30 +16,11 @@ from importlib import resources
 import attrs
 
 from oddsstore.models import Platform
+from oddsstore.parsing.mapping import SPORTYBET_TOTAL_IDS
 
-# SportyBet ids whose markets carry a line (markets.md): over/under style, Asian and European handicaps.
-TOTAL_IDS = frozenset(
-    {
-        "18",
-        "68",
-        "90",
-        "19",
-        "20",
-        "69",
-        "70",
-        "91",
-        "92",
-        "166",
-        "177",
-        "139",
-        "152",
-        "37",
-        "547",
-        "818",
-        "36",
-    }
-    | {str(i) for i in range(900300, 900308)}
-)
+# SportyBet ids whose markets carry a line: the parser's own list of totals (one source of truth), and
+# the Asian and European handicaps (the parser keeps those in one set; the simulator needs the type).
+TOTAL_IDS = SPORTYBET_TOTAL_IDS
 ASIAN_IDS = frozenset({"16", "66", "88", "165", "176"})
 EUROPEAN_IDS = frozenset({"14", "65", "87"})
 

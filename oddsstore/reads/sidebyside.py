@@ -1,0 +1,178 @@
+"""One event side by side: every market on the three sites (joined on market id, line and handicap),
+each site's margin and fair odds, the consensus fair odds and the prices with value, and availability:
+which sites returned the event, and the markets and lines one site offers and another does not.
+
+Fair odds and margins exist only for a site pricing a complete set of active outcomes (``None``
+otherwise); the consensus is over those sites (see ``oddsstore.reads.fair``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+import attrs
+
+from oddsstore.models import Market, Platform
+from oddsstore.reads.board import BoardOutcome, compare_market, line_order
+from oddsstore.reads.common import MarketKey, expected_outcomes, iso, key_dict, key_of, site_order
+from oddsstore.reads.fair import (
+    DEFAULT_VALUE_THRESHOLD,
+    FairMethod,
+    ValuePrice,
+    complete_prices,
+    consensus,
+    fair_odds,
+    value,
+)
+from oddsstore.reads.odds import SiteOdds
+
+__all__ = ["Availability", "EventComparison", "MarketComparison", "build_comparison"]
+
+
+@attrs.frozen(slots=True)
+class MarketComparison:
+    key: MarketKey
+    market_name: str
+    sites: tuple[Platform, ...]  # the sites offering the market
+    margins: Mapping[Platform, float | None]
+    fair_odds: Mapping[Platform, Mapping[str, float] | None]  # per offering site; None: no complete set
+    consensus_fair_odds: Mapping[str, float]  # {} when no site prices a complete set
+    value: tuple[ValuePrice, ...]
+    outcomes: tuple[BoardOutcome, ...]  # each site's price, the best competitor, BetPawa's gap
+
+    @property
+    def market_id(self) -> str:
+        return self.key[0]
+
+    @property
+    def line(self) -> float | None:
+        return self.key[1]
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            **key_dict(self.key),
+            "market_name": self.market_name,
+            "sites": [p.value for p in self.sites],
+            "margins": {p.value: self.margins[p] for p in self.sites},
+            "fair_odds": {p.value: None if (f := self.fair_odds[p]) is None else dict(f) for p in self.sites},
+            "consensus_fair_odds": dict(self.consensus_fair_odds),
+            "value": [v.to_dict() for v in self.value],
+            "outcomes": [o.to_dict() for o in self.outcomes],
+        }
+
+
+@attrs.frozen(slots=True)
+class Availability:
+    """A market (one line of it) some sites that returned the event offer and others do not."""
+
+    key: MarketKey
+    offered_by: tuple[Platform, ...]
+    missing_on: tuple[Platform, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            **key_dict(self.key),
+            "offered_by": [p.value for p in self.offered_by],
+            "missing_on": [p.value for p in self.missing_on],
+        }
+
+
+@attrs.frozen(slots=True)
+class EventComparison:
+    sportradar_id: str
+    home_team: str
+    away_team: str
+    kickoff: datetime
+    tournament: str | None
+    at: datetime | None  # None: now (current odds)
+    method: FairMethod
+    captured_at: Mapping[Platform, datetime]  # per site that returned the event: its snapshot's time
+    missing_sites: tuple[Platform, ...]  # sites with no snapshot (at ``at``): nothing to compare
+    markets: tuple[MarketComparison, ...]  # by market id, then line
+    availability: tuple[Availability, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "sportradar_id": self.sportradar_id,
+            "home_team": self.home_team,
+            "away_team": self.away_team,
+            "kickoff": iso(self.kickoff),
+            "tournament": self.tournament,
+            "at": iso(self.at),
+            "method": self.method.value,
+            "captured_at": {p.value: iso(self.captured_at[p]) for p in site_order(self.captured_at.keys())},
+            "missing_sites": [p.value for p in self.missing_sites],
+            "markets": [m.to_dict() for m in self.markets],
+            "availability": [a.to_dict() for a in self.availability],
+        }
+
+
+def _compare(
+    key: MarketKey, listed: Mapping[Platform, Market], method: FairMethod, threshold: float
+) -> MarketComparison:
+    base = compare_market(key, listed)
+    expected = expected_outcomes(key[0], [[o.name for o in m.outcomes] for m in listed.values()])
+    complete: dict[Platform, dict[str, float]] = {}
+    for p in base.sites:
+        m = listed[p]
+        if base.margins[p] is not None and {o.name for o in m.outcomes} == set(expected):
+            prices = complete_prices(m)
+            assert prices is not None  # a margin exists only over a complete set
+            complete[p] = dict(zip((o.name for o in m.outcomes), prices, strict=True))
+    fair = {p: dict(zip(c, fair_odds(list(c.values()), method), strict=True)) for p, c in complete.items()}
+    agreed = consensus({p.value: c for p, c in complete.items()}, method)
+    offered = {
+        p.value: {o.name: o.odds for o in listed[p].outcomes if o.is_active and o.odds > 1.0}
+        for p in base.sites
+    }
+    return MarketComparison(
+        key=key,
+        market_name=base.market_name,
+        sites=base.sites,
+        margins=base.margins,
+        fair_odds={p: fair.get(p) for p in base.sites},
+        consensus_fair_odds=agreed,
+        value=value(offered, agreed, threshold),
+        outcomes=base.outcomes,
+    )
+
+
+def build_comparison(
+    facts: Mapping[str, object],
+    sites: Mapping[Platform, SiteOdds],
+    *,
+    at: datetime | None,
+    method: FairMethod,
+    threshold: float = DEFAULT_VALUE_THRESHOLD,
+) -> EventComparison:
+    """The comparison from the event's facts (``select_event_facts``) and each site's snapshot."""
+    keys: dict[MarketKey, dict[Platform, Market]] = {}
+    for platform in site_order(sites.keys()):
+        for m in sites[platform].markets:
+            keys.setdefault(key_of(m), {})[platform] = m
+    ordered = sorted(keys, key=lambda k: (k[0], *line_order(k)))
+    returned = tuple(site_order(sites.keys()))
+    kickoff = facts["kickoff"]
+    assert isinstance(kickoff, datetime)
+    return EventComparison(
+        sportradar_id=str(facts["sportradar_id"]),
+        home_team=str(facts["home_team"]),
+        away_team=str(facts["away_team"]),
+        kickoff=kickoff,
+        tournament=None if facts["tournament"] is None else str(facts["tournament"]),
+        at=at,
+        method=method,
+        captured_at={p: sites[p].captured_at for p in returned},
+        missing_sites=tuple(p for p in site_order(list(Platform)) if p not in sites),
+        markets=tuple(_compare(k, keys[k], method, threshold) for k in ordered),
+        availability=tuple(
+            Availability(
+                key=k,
+                offered_by=tuple(site_order(keys[k].keys())),
+                missing_on=tuple(p for p in returned if p not in keys[k]),
+            )
+            for k in ordered
+            if len(keys[k]) < len(returned)
+        ),
+    )

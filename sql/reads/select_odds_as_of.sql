@@ -1,0 +1,51 @@
+-- One event ($1 sportradar id) on each site as of $2: the site's latest snapshot with captured_at <= $2
+-- (latest by captured_at, then run) and the markets open at that snapshot's position in the history
+-- (the latest row of every key at or before it; closing rows leave the key out). One row per market;
+-- a snapshot without markets gives one row with NULL market columns. $2 = 'infinity': the latest.
+WITH owners AS (
+    SELECT 1::smallint AS bookmaker_id, 'betpawa'::text AS platform, e.id AS event_id
+    FROM events AS e WHERE e.sportradar_id = $1
+    UNION ALL
+    SELECT b.id, c.source::text, c.id
+    FROM competitor_events AS c JOIN bookmakers AS b ON b.slug = c.source
+    WHERE c.sportradar_id = $1
+),
+latest AS (
+    SELECT DISTINCT ON (o.platform) o.platform, o.bookmaker_id, o.event_id, s.id AS snapshot_id,
+           s.scrape_run_id, s.captured_at
+    FROM owners AS o
+    CROSS JOIN LATERAL (
+        SELECT x.id, x.scrape_run_id, x.captured_at FROM (
+            SELECT id, scrape_run_id, captured_at FROM odds_snapshots
+            WHERE o.bookmaker_id = 1 AND event_id = o.event_id AND captured_at <= $2
+            UNION ALL
+            SELECT id, scrape_run_id, captured_at FROM competitor_odds_snapshots
+            WHERE o.bookmaker_id <> 1 AND competitor_event_id = o.event_id AND captured_at <= $2
+        ) AS x
+        ORDER BY x.captured_at DESC, x.scrape_run_id DESC
+        LIMIT 1
+    ) AS s
+    ORDER BY o.platform, s.captured_at DESC, s.scrape_run_id DESC
+),
+state AS (
+    SELECT l.platform, st.key_id, st.shape_id, st.odds
+    FROM latest AS l
+    CROSS JOIN LATERAL (
+        SELECT DISTINCT ON (h.key_id) h.key_id, h.shape_id, h.odds
+        FROM odds_history AS h
+        WHERE h.event_id = l.event_id AND h.bookmaker_id = l.bookmaker_id
+          AND h.captured_at <= l.captured_at
+          AND (h.captured_at, h.scrape_run_id) <= (l.captured_at, l.scrape_run_id)
+        ORDER BY h.key_id, h.captured_at DESC, h.scrape_run_id DESC
+    ) AS st
+    WHERE st.shape_id IS NOT NULL
+)
+SELECT l.platform, l.snapshot_id, l.scrape_run_id, l.captured_at,
+       k.market_id, sh.market_name, k.line, k.handicap_type, k.handicap_home, k.handicap_away,
+       sh.outcome_names, sh.groups, st.odds
+FROM latest AS l
+LEFT JOIN state AS st ON st.platform = l.platform
+LEFT JOIN market_keys AS k ON k.id = st.key_id
+LEFT JOIN market_shapes AS sh ON sh.id = st.shape_id
+ORDER BY l.platform, k.market_id, k.line NULLS FIRST, k.handicap_type NULLS FIRST, k.handicap_home NULLS FIRST,
+         k.handicap_away NULLS FIRST
