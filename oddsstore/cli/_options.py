@@ -11,6 +11,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable
+from datetime import datetime
 from urllib.parse import urlsplit
 
 import attrs
@@ -18,6 +19,7 @@ import attrs
 from oddsstore.clients import ClientSettings
 from oddsstore.cycle.coordinator import CoordinatorSettings
 from oddsstore.models import ALL_PLATFORMS, Platform
+from oddsstore.reads.common import parse_moment
 
 DSN_ENV = "ODDSSTORE_DSN"
 #: The largest ``--batch-size`` accepted: one batch is one transaction held in memory twice.
@@ -29,6 +31,14 @@ _DSN_SCHEMES = ("postgres", "postgresql")
 
 class UsageError(Exception):
     """A bad command-line value; the command prints it and exits with status 2."""
+
+
+def parse_at(text: str, flag: str = "--at") -> datetime:
+    """An aware UTC datetime from ISO 8601 text (a trailing ``Z`` and naive times are UTC)."""
+    try:
+        return parse_moment(text)
+    except ValueError as exc:
+        raise UsageError(f"{flag}: {exc}") from None
 
 
 def positive_int(limit: int | None = None) -> Callable[[str], int]:

@@ -6,12 +6,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import orjson
 
-from oddsstore.cli._options import UsageError, add_dsn, parse_platform, resolve_dsn
+from oddsstore.cli._options import UsageError, add_dsn, parse_at, parse_platform, resolve_dsn
 from oddsstore.db import create_pool
 from oddsstore.models import ALL_PLATFORMS, Market, Platform
 from oddsstore.reads.odds import OddsRepository, SiteOdds
@@ -25,15 +25,6 @@ def register(subparsers: Any) -> None:
     add_dsn(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON object on one line")
     parser.set_defaults(func=run)
-
-
-def parse_at(text: str) -> datetime:
-    """An aware UTC datetime from ISO 8601 text (a trailing ``Z`` and naive times are UTC)."""
-    try:
-        at = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        raise UsageError(f"--at: not an ISO 8601 time: {text!r}") from None
-    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
 
 
 def _market_dict(m: Market) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Collection, Iterable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 
 import attrs
 
@@ -20,6 +20,7 @@ __all__ = [
     "iso",
     "key_dict",
     "key_of",
+    "parse_moment",
     "parse_picks",
     "validate_market_id",
 ]
@@ -148,3 +149,13 @@ def site_order(platforms: Collection[Platform]) -> list[Platform]:
 def aware(name: str, at: datetime | None) -> None:
     if at is not None and at.tzinfo is None:
         raise ValueError(f"{name} must be an aware datetime")
+
+
+def parse_moment(text: str) -> datetime:
+    """An aware UTC datetime from ISO 8601 text (a trailing ``Z`` and naive times are UTC); anything
+    else: ``ValueError`` naming the text."""
+    try:
+        at = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    except (ValueError, AttributeError):
+        raise ValueError(f"not an ISO 8601 time: {text!r}") from None
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
