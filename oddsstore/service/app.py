@@ -15,6 +15,9 @@ rebinding), ``POST`` needs ``Authorization: Bearer TOKEN`` when a token is set (
 loopback, where ``GET`` needs it too) and a JSON body (``Content-Type: application/json``, so a browser
 cannot send one cross-origin without a CORS preflight, which this app never grants).
 
+The comparison reads (``/api/board``, ``/api/events/...``, the CSV export, the web pages) are in
+:mod:`oddsstore.service.api` and :mod:`oddsstore.service.pages`, registered by :func:`create_app`.
+
 The host owns the pool and, if it wants, the aiohttp session; each cycle opens its own clients on that
 session (fresh limits and circuit breakers per cycle).
 """
@@ -40,18 +43,20 @@ from loguru import logger
 from oddsstore.clients import ClientSettings, open_clients
 from oddsstore.cycle.coordinator import CoordinatorSettings, EventCoordinator
 from oddsstore.cycle.runner import StopRequest
-from oddsstore.errors import DB_FAILURES, TRANSIENT_DB_ERRORS, describe
+from oddsstore.errors import DB_FAILURES, TRANSIENT_DB_ERRORS
 from oddsstore.models import ALL_PLATFORMS, Platform, RunStatus
 from oddsstore.progress import TERMINAL_TYPES, CycleFailed, ProgressEvent
 from oddsstore.repositories import ScrapeRunsRepository
+from oddsstore.service.api import ReadsSettings, add_read_routes
 from oddsstore.service.reports import load_report
+from oddsstore.service.responses import REQUEST_DB_TIMEOUT_S as _REQUEST_DB_TIMEOUT_S
+from oddsstore.service.responses import json_response as _json
+from oddsstore.service.responses import unavailable as _unavailable
 
 SERVICE_KEY = web.AppKey("oddsstore_cycle_service", object)
 
 # How long the service waits for the database when it closes a run its cycle left open.
 _CLOSE_TIMEOUT_S = 10.0
-# How long a request waits for the database before answering 503.
-_REQUEST_DB_TIMEOUT_S = 5.0
 _MAX_RUN_ID = 2**63 - 1
 _LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 _SHUTDOWN = "cancelled: the service shut down"
@@ -135,10 +140,6 @@ def _run_id(request: web.Request) -> int | None:
     """The ``run_id`` of the path, or ``None`` if no run can have it (out of bigint range)."""
     run_id = int(request.match_info["run_id"])
     return run_id if 1 <= run_id <= _MAX_RUN_ID else None
-
-
-def _unavailable(exc: BaseException) -> web.Response:
-    return _json({"error": "the database is unavailable", "reason": describe(exc)}, 503)
 
 
 class CycleAlreadyRunning(RuntimeError):
@@ -369,10 +370,6 @@ class CycleService:
         return _json(report.to_dict())
 
 
-def _json(data: Any, status: int = 200) -> web.Response:
-    return web.Response(body=orjson.dumps(data), status=status, content_type="application/json")
-
-
 def create_app(
     pool: asyncpg.Pool[Any],
     client_settings: ClientSettings,
@@ -381,9 +378,11 @@ def create_app(
     coordinator_settings: CoordinatorSettings | None = None,
     session: aiohttp.ClientSession | None = None,
     access: AccessPolicy | None = None,
+    reads: ReadsSettings | None = None,
 ) -> web.Application:
-    """An app serving the routes above, guarded by ``access`` (default: bound to loopback, no token);
-    the service is at ``app[SERVICE_KEY]``."""
+    """An app serving the routes above and the comparison reads (``service.api``, ``service.pages``;
+    ``reads``: their board cache), guarded by ``access`` (default: bound to loopback, no token); the
+    service is at ``app[SERVICE_KEY]``."""
     app = web.Application(middlewares=[access_middleware(access or AccessPolicy())])
     service = CycleService(
         pool,
@@ -393,5 +392,6 @@ def create_app(
         session=session,
     )
     service.add_routes(app)
+    add_read_routes(app, pool, reads)
     app[SERVICE_KEY] = service
     return app
