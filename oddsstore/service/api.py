@@ -206,7 +206,10 @@ def add_read_routes(
     app: web.Application, pool: asyncpg.Pool[Any], settings: ReadsSettings | None = None
 ) -> Reads:
     """The JSON/CSV routes (and, from ``oddsstore.service.pages``, the web pages) on ``app``."""
+    from oddsstore.service.pages import Pages  # pages build on this module
+
     reads = Reads(pool, settings)
     app[READS_KEY] = reads
     ReadsApi(reads).add_routes(app)
+    Pages(reads).add_routes(app)
     return reads

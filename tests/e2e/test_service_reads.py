@@ -5,69 +5,23 @@ HTTP client; every figure is compared with the prices stored here or with the li
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import csv
 import io
-from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
 import asyncpg
 import pytest
-from aiohttp import web
 from fault_kit import relay_to
-from reads_kit import batch_of, event_on, genuine, one_x_two
+from reads_kit import event_on, genuine, one_x_two
+from web_kit import BP, KICKOFF, NOW, SB, app_for, known_events, served, store
 
-from oddsstore.clients import ClientSettings
 from oddsstore.db import create_pool
-from oddsstore.models import EventOdds, Platform
 from oddsstore.reads import ComparisonRepository
 from oddsstore.reads.export import BOARD_COLUMNS
-from oddsstore.repositories import ScrapeRunsRepository
-from oddsstore.service.api import READS_KEY, ReadsSettings
-from oddsstore.service.app import AccessPolicy, create_app
-from oddsstore.storage.batch import store_batch
-
-BP, SB, B9 = Platform.BETPAWA, Platform.SPORTYBET, Platform.BET9JA
-NOW = datetime(2026, 5, 6, 8, 0, tzinfo=UTC)  # three hours before SR 68995116's kickoff
-KICKOFF = NOW + timedelta(hours=2)
-
-
-@contextlib.asynccontextmanager
-async def served(app: web.Application) -> AsyncIterator[str]:
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    try:
-        yield f"http://127.0.0.1:{runner.addresses[0][1]}"
-    finally:
-        await runner.cleanup()
-
-
-def app_for(pool: asyncpg.Pool[Any], ttl_s: float = 2.0, **kw: Any) -> web.Application:
-    reads = ReadsSettings(board_ttl_s=ttl_s, clock=lambda: NOW)
-    return create_app(pool, ClientSettings.defaults(), reads=reads, **kw)
-
-
-async def store(pool: asyncpg.Pool[Any], events: Sequence[dict[Platform, EventOdds]], at: datetime) -> None:
-    async with pool.acquire() as conn:
-        run = (await ScrapeRunsRepository(conn).create(trigger="test")).id
-        assert not (await store_batch(conn, batch_of(events, at), run)).errors
-
-
-def known_events() -> list[dict[Platform, EventOdds]]:
-    a = {  # SportyBet pays more on "1", Bet9ja on "2"
-        BP: event_on(BP, "9001", KICKOFF, [one_x_two(2.0, 3.4, 3.6)]),
-        SB: event_on(SB, "9001", KICKOFF, [one_x_two(2.1, 3.3, 3.5)]),
-        B9: event_on(B9, "9001", KICKOFF, [one_x_two(2.05, 3.2, 3.8)]),
-    }
-    b = {  # BetPawa ahead everywhere, kicks off later
-        BP: event_on(BP, "9002", KICKOFF + timedelta(hours=5), [one_x_two(2.5, 3.3, 3.0)], "Other Cup"),
-        SB: event_on(SB, "9002", KICKOFF + timedelta(hours=5), [one_x_two(2.4, 3.2, 2.9)], "Other Cup"),
-    }
-    return [a, b]
+from oddsstore.service.api import READS_KEY
+from oddsstore.service.app import AccessPolicy
 
 
 async def get(s: aiohttp.ClientSession, url: str) -> tuple[int, Any]:
