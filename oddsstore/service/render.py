@@ -154,9 +154,9 @@ def board_body(board: Board, query: BoardQuery, *, sort: str, limit: int) -> str
         "Gap = BetPawa / best competitor &minus; 1.</p>"
         + f'<p class="note" id="count">{len(board.events)} events, showing {shown} of {len(rows)} prices'
         + f'{more} · <a href="{csv}">CSV</a> · <a href="{_link("/api/board", base)}">JSON</a></p>'
-        + '<table id="board"><thead><tr><th>Kickoff (UTC)</th><th>Match</th><th>Tournament</th>'
+        + '<table id="board"><thead><tr><th>Kickoff (UTC)</th><th>Match</th>'
         + f'<th>Market</th><th>Outcome</th>{head}<th>Best competitor</th><th class="num">Gap</th>'
-        + f"</tr></thead><tbody>{body}</tbody></table>"
+        + f"<th>Tournament</th></tr></thead><tbody>{body}</tbody></table>"
     )
 
 
@@ -173,11 +173,11 @@ def _board_row(e: BoardEvent, m: BoardMarket, o: BoardOutcome) -> str:
     return (
         f'<tr class="{row_class(o)}" data-sr="{esc(e.sportradar_id)}" data-market="{esc(m.market_id)}" '
         f'data-outcome="{esc(o.name)}"{gap}>'
-        f"<td>{_when(e.kickoff)}</td>"
-        f'<td><a class="event" href="{href}">{esc(e.home_team)} v {esc(e.away_team)}</a></td>'
-        f"<td>{esc(e.tournament or '')}</td><td>{esc(market_label(m.market_name, m.key))}</td>"
+        f"<td>{e.kickoff.strftime('%Y-%m-%d %H:%M')}</td>"
+        f'<td class="match"><a class="event" href="{href}">{esc(e.home_team)} v {esc(e.away_team)}</a></td>'
+        f"<td>{esc(market_label(m.market_name, m.key))}</td>"
         f"<td>{esc(o.name)}</td>{''.join(cells)}<td>{best}</td>"
-        f'<td class="num gap">{_gap(o)}</td></tr>'
+        f'<td class="num gap">{_gap(o)}</td><td class="tournament">{esc(e.tournament or "")}</td></tr>'
     )
 
 
