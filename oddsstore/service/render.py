@@ -140,7 +140,18 @@ def board_body(board: Board, query: BoardQuery, *, sort: str, limit: int) -> str
         for s, label in (("kickoff", "by kickoff"), ("gap", "by gap (BetPawa furthest behind first)"))
     )
     head = "".join(f'<th class="num">{SITE_NAMES[p]}</th>' for p in ALL_PLATFORMS)
-    body = "".join(_board_row(e, m, o) for e, m, o in rows[:limit])
+    shown_rows = rows[:limit]
+    grouped = sort == "kickoff"  # each event's kickoff and match once, each market's name once
+    body = "".join(
+        _board_row(
+            e,
+            m,
+            o,
+            new_event=not grouped or i == 0 or shown_rows[i - 1][0] is not e,
+            new_market=not grouped or i == 0 or shown_rows[i - 1][1] is not m,
+        )
+        for i, (e, m, o) in enumerate(shown_rows)
+    )
     shown = min(limit, len(rows))
     more = ""
     if len(rows) > limit:
@@ -160,7 +171,7 @@ def board_body(board: Board, query: BoardQuery, *, sort: str, limit: int) -> str
     )
 
 
-def _board_row(e: BoardEvent, m: BoardMarket, o: BoardOutcome) -> str:
+def _board_row(e: BoardEvent, m: BoardMarket, o: BoardOutcome, *, new_event: bool, new_market: bool) -> str:
     cells = []
     for p in ALL_PLATFORMS:
         classes = ["num", "bp" if p.value == "betpawa" else "site"]
@@ -170,14 +181,19 @@ def _board_row(e: BoardEvent, m: BoardMarket, o: BoardOutcome) -> str:
     best = _NONE if o.best_competitor is None else SITE_NAMES[o.best_competitor]
     gap = "" if o.gap_pct is None else f' data-gap="{o.gap_pct:.6f}"'
     href = esc(f"/events/{quote(e.sportradar_id, safe='')}")
+    match = f'<a class="event" href="{href}">{esc(e.home_team)} v {esc(e.away_team)}</a>'
+    kickoff = e.kickoff.strftime("%Y-%m-%d %H:%M")
+    tournament = esc(e.tournament or "")
+    if not new_event:
+        kickoff = match = tournament = ""
+    market = esc(market_label(m.market_name, m.key)) if new_market else ""
+    first = " first" if new_event else ""
     return (
-        f'<tr class="{row_class(o)}" data-sr="{esc(e.sportradar_id)}" data-market="{esc(m.market_id)}" '
-        f'data-outcome="{esc(o.name)}"{gap}>'
-        f"<td>{e.kickoff.strftime('%Y-%m-%d %H:%M')}</td>"
-        f'<td class="match"><a class="event" href="{href}">{esc(e.home_team)} v {esc(e.away_team)}</a></td>'
-        f"<td>{esc(market_label(m.market_name, m.key))}</td>"
+        f'<tr class="{row_class(o)}{first}" data-sr="{esc(e.sportradar_id)}" '
+        f'data-market="{esc(m.market_id)}" data-outcome="{esc(o.name)}"{gap}>'
+        f'<td>{kickoff}</td><td class="match">{match}</td><td>{market}</td>'
         f"<td>{esc(o.name)}</td>{''.join(cells)}<td>{best}</td>"
-        f'<td class="num gap">{_gap(o)}</td><td class="tournament">{esc(e.tournament or "")}</td></tr>'
+        f'<td class="num gap">{_gap(o)}</td><td class="tournament">{tournament}</td></tr>'
     )
 
 
