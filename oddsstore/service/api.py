@@ -8,10 +8,11 @@
 - ``GET /api/events/{sportradar_id}/movement``: ``market`` (required), ``line``, ``since``.
 
 A bad parameter is ``400`` with ``{"error", "parameter"}``, an event no site lists ``404``, the database
-unavailable ``503`` with a reason. **The board is cached**: identical board queries within
-``board_ttl_s`` seconds (default 2) get the same answer, and concurrent identical queries share one
-computation, so under load the board can be up to ``board_ttl_s`` old (a cycle stores every few
-minutes). The event and movement routes always read the database.
+unavailable ``503`` with a reason. **The board is cached** (``service.cache``): identical board queries
+within ``board_ttl_s`` seconds (default 2) get the same answer and concurrent identical queries share
+one read; for another ``board_ttl_s`` the old answer is still given at once while one read refreshes
+it. So the board (JSON, CSV and page alike) is at most ``2 * board_ttl_s`` plus one read old (a cycle
+stores every few minutes). The event and movement routes always read the database.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import asyncpg
 import attrs
 import orjson
 from aiohttp import web
+from loguru import logger
 
 from oddsstore.errors import TRANSIENT_DB_ERRORS
 from oddsstore.models import utcnow
@@ -63,14 +65,27 @@ class ReadsSettings:
             raise ValueError("board_ttl_s must be between 0 and 3600 seconds")
 
 
+@attrs.define
+class BoardAnswer:
+    """A board and, once asked for, its JSON bytes (encoded once per cached answer)."""
+
+    board: Board
+    encoded: bytes | None = None
+
+    def json(self) -> bytes:
+        if self.encoded is None:
+            self.encoded = orjson.dumps(self.board.to_dict())
+        return self.encoded
+
+
 class Reads:
     """The comparison reads on ``pool`` with the board cache; shared by the JSON routes and the pages."""
 
     def __init__(self, pool: asyncpg.Pool[Any], settings: ReadsSettings | None = None) -> None:
         self.pool = pool
         self.settings = settings or ReadsSettings()
-        self.boards: TtlCache[BoardQuery, Board] = TtlCache(ttl_s=self.settings.board_ttl_s)
-        self.board_json: TtlCache[BoardQuery, bytes] = TtlCache(ttl_s=self.settings.board_ttl_s)
+        ttl = self.settings.board_ttl_s
+        self.boards: TtlCache[BoardQuery, BoardAnswer] = TtlCache(ttl_s=ttl, stale_s=ttl)
 
     def now(self) -> datetime:
         return self.settings.clock()
@@ -81,12 +96,19 @@ class Reads:
 
     async def board(self, query: BoardQuery) -> Board:
         """The board of ``query`` (cached, see the module doc)."""
+        return (await self._answer(query)).board
+
+    async def board_bytes(self, query: BoardQuery) -> bytes:
+        """The board of ``query`` as JSON bytes (cached with it)."""
+        return (await self._answer(query)).json()
+
+    async def _answer(self, query: BoardQuery) -> BoardAnswer:
         now = self.now()
         kickoff_from, kickoff_to = query.window(now)
         if kickoff_from is None and kickoff_to is not None and kickoff_to < now:
             raise BadParameter("kickoff_to", "is in the past (kickoff_from defaults to now)")
 
-        async def load() -> Board:
+        async def load() -> BoardAnswer:
             board: Board = await self._read(
                 lambda reads: reads.board(
                     kickoff_from=kickoff_from,
@@ -96,15 +118,9 @@ class Reads:
                     only_behind=query.only_behind,
                 )
             )
-            return board
+            return BoardAnswer(board)
 
         return await self.boards.get(query, load)
-
-    async def board_bytes(self, query: BoardQuery) -> bytes:
-        async def encode() -> bytes:
-            return orjson.dumps((await self.board(query)).to_dict())
-
-        return await self.board_json.get(query, encode)
 
     async def event(self, sportradar_id: str, query: EventQuery) -> EventComparison:
         if not valid_sportradar_id(sportradar_id):
@@ -145,6 +161,30 @@ def _json_bytes(body: bytes) -> web.Response:
     return web.Response(body=body, content_type="application/json")
 
 
+async def _stream_csv(request: web.Request, board: Board) -> web.StreamResponse:
+    """The board's CSV rows written as they are formatted; a reader that goes away ends it quietly."""
+    response = web.StreamResponse(
+        headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": 'attachment; filename="oddsstore-board.csv"',
+            "Cache-Control": "no-cache",
+        }
+    )
+    await response.prepare(request)
+    chunk: list[str] = []
+    try:
+        for line in csv_lines(board_rows(board)):
+            chunk.append(line)
+            if len(chunk) >= _CSV_LINES_PER_WRITE:
+                await response.write("".join(chunk).encode())
+                chunk.clear()
+        await response.write("".join(chunk).encode())
+        await response.write_eof()
+    except ConnectionError:  # not a database failure: the answer is already under way
+        logger.debug("a CSV reader disconnected")
+    return response
+
+
 class ReadsApi:
     """The JSON and CSV routes over :class:`Reads`."""
 
@@ -166,23 +206,7 @@ class ReadsApi:
     async def get_export(self, request: web.Request) -> web.StreamResponse:
         async def go() -> web.StreamResponse:
             board = await self.reads.board(parse_board(request.query))
-            response = web.StreamResponse(
-                headers={
-                    "Content-Type": "text/csv; charset=utf-8",
-                    "Content-Disposition": 'attachment; filename="oddsstore-board.csv"',
-                    "Cache-Control": "no-cache",
-                }
-            )
-            await response.prepare(request)
-            chunk: list[str] = []
-            for line in csv_lines(board_rows(board)):
-                chunk.append(line)
-                if len(chunk) >= _CSV_LINES_PER_WRITE:
-                    await response.write("".join(chunk).encode())
-                    chunk.clear()
-            await response.write("".join(chunk).encode())
-            await response.write_eof()
-            return response
+            return await _stream_csv(request, board)
 
         return await answer(go)
 

@@ -79,3 +79,27 @@ async def test_at_most_max_entries_are_kept() -> None:
     for k in (1, 2, 3, 1):
         await cache.get(k, compute(k))
     assert seen == [1, 2, 3, 1]  # 1 was evicted by 3
+
+
+async def test_a_stale_value_is_answered_at_once_while_one_refresh_runs() -> None:
+    clock = Clock()
+    cache: TtlCache[str, int] = TtlCache(ttl_s=2.0, stale_s=2.0, clock=clock)
+    gate = asyncio.Event()
+    values = iter((1, 2, 3))
+
+    async def compute() -> int:
+        value = next(values)
+        if value > 1:
+            await gate.wait()
+        return value
+
+    assert await cache.get("k", compute) == 1
+    clock.t += 2.5  # expired, within the stale window
+    answers = [await cache.get("k", compute) for _ in range(5)]  # none waits for the refresh
+    assert answers == [1] * 5 and cache.computations == 2  # one refresh started, not five
+    gate.set()
+    for _ in range(3):
+        await asyncio.sleep(0)
+    assert await cache.get("k", compute) == 2  # the refresh landed, fresh again
+    clock.t += 4.0  # past ttl + stale: nothing usable, the caller waits for a new value
+    assert await cache.get("k", compute) == 3
