@@ -71,10 +71,11 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def artifacts(tmp_path: Path) -> Path:
+def artifacts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
     where = Path(os.environ.get(ARTIFACTS_ENV) or tmp_path / "artifacts")
     where.mkdir(parents=True, exist_ok=True)
-    print(f"\nbrowser screenshots: {where}")
+    with capsys.disabled():  # said on the terminal even when output is captured
+        print(f"\nbrowser screenshots: {where}")
     return where
 
 
