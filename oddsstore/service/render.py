@@ -7,7 +7,7 @@ the best price (green), ``▼`` where a competitor pays more (red).
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from importlib import resources
 from string import Template
@@ -208,9 +208,19 @@ def _event_form(event: EventComparison, market: str, line: float | None) -> str:
         '<form class="filters" method="get">'
         f'<label>Fair odds by <select name="method">{methods}</select></label>'
         f'<label>At (ISO time, empty: now) <input name="at" value="{at}" size="24"></label>'
-        f'<label>Chart market <input name="market" value="{esc(market)}" size="6"></label>'
+        f'<label>Chart market <select name="market" id="chart-market">{_market_options(event, market)}'
+        "</select></label>"
         f'<label>Chart line <input name="line" value="{line_text}" size="5"></label>'
         '<button type="submit">Show</button></form>'
+    )
+
+
+def _market_options(event: EventComparison, chosen: str) -> str:
+    names = {m.market_id: m.market_name for m in event.markets}
+    names.setdefault(chosen, chosen)
+    return "".join(
+        f'<option value="{esc(i)}"{_selected(i == chosen)}>{esc(n)} ({esc(i)})</option>'
+        for i, n in sorted(names.items(), key=lambda item: item[1].lower())
     )
 
 
@@ -234,9 +244,24 @@ def event_body(event: EventComparison, chart: str, *, market: str, line: float |
         + f'<section id="movement"><h2>Movement</h2>{chart}</section>'
         + _availability(event)
         + f'<section id="markets"><h2>Markets ({len(event.markets)}), fair odds by {event.method.value}</h2>'
-        + "".join(_market_table(m) for m in event.markets)
+        + "".join(_market_table(m, _chart_link(event, m)) for m in _core_first(event.markets))
         + "</section>"
     )
+
+
+def _core_first(markets: Sequence[MarketComparison]) -> list[MarketComparison]:
+    """The CORE markets first (in CORE's order), then the rest in the comparison's order."""
+    rank = {p.market_id: i for i, p in enumerate(CORE)}
+    return sorted(markets, key=lambda m: rank.get(m.market_id, len(CORE)))
+
+
+def _chart_link(event: EventComparison, m: MarketComparison) -> str:
+    query: dict[str, str] = {"market": m.market_id}
+    if m.line is not None:
+        query["line"] = f"{m.line:g}"
+    if event.method is not FairMethod.MULTIPLICATIVE:
+        query["method"] = event.method.value
+    return f"?{urlencode(query)}#movement"
 
 
 def _availability(event: EventComparison) -> str:
@@ -244,21 +269,22 @@ def _availability(event: EventComparison) -> str:
         return (
             '<section id="availability"><h2>Availability</h2><p>Every site lists every market.</p></section>'
         )
+    names = {m.key: m.market_name for m in event.markets}
     rows = "".join(
-        f"<tr><td>{esc(a.key[0])}</td><td>{esc('' if a.key[1] is None else f'{a.key[1]:g}')}</td>"
+        f"<tr><td>{esc(market_label(names.get(a.key, a.key[0]), a.key))}</td>"
         f"<td>{esc(', '.join(SITE_NAMES[p] for p in a.offered_by))}</td>"
         f'<td class="missing">{esc(", ".join(SITE_NAMES[p] for p in a.missing_on))}</td></tr>'
         for a in event.availability
     )
-    return (
-        f'<section id="availability"><h2>Availability ({len(event.availability)} lines not on every '
-        "site)</h2>"
-        "<table><thead><tr><th>Market</th><th>Line</th><th>Offered by</th><th>Missing on</th></tr></thead>"
-        f"<tbody>{rows}</tbody></table></section>"
+    return (  # <details>: open and closed without a script
+        f'<section id="availability"><details><summary>Availability: {len(event.availability)} lines '
+        "not on every site</summary>"
+        "<table><thead><tr><th>Market</th><th>Offered by</th><th>Missing on</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table></details></section>"
     )
 
 
-def _market_table(m: MarketComparison) -> str:
+def _market_table(m: MarketComparison, chart_href: str) -> str:
     sites = m.sites
     head = "".join(f'<th class="num">{SITE_NAMES[p]}</th>' for p in sites)
     fair_head = "".join(f'<th class="num">fair {SITE_NAMES[p]}</th>' for p in sites)
@@ -279,7 +305,8 @@ def _market_table(m: MarketComparison) -> str:
     margins = "".join(f'<td class="num">{_pct(m.margins[p])}</td>' for p in sites)
     return (
         f'<div class="market"><h3>{esc(market_label(m.market_name, m.key))} '
-        f'<span class="note">({esc(m.market_id)})</span></h3><table><thead><tr><th>Outcome</th>{head}'
+        f'<span class="note">({esc(m.market_id)}) · <a href="{esc(chart_href)}">movement chart</a></span>'
+        f"</h3><table><thead><tr><th>Outcome</th>{head}"
         f'{fair_head}<th class="num">consensus fair</th><th class="num">Gap</th></tr></thead><tbody>'
         f'{"".join(rows)}<tr class="margins"><td>margin</td>{margins}'
         f'<td colspan="{len(sites) + 2}"></td></tr></tbody></table></div>'

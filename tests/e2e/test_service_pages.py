@@ -10,6 +10,7 @@ from typing import Any
 
 import aiohttp
 import asyncpg
+from reads_kit import genuine
 from web_kit import NOW, app_for, hostile_event, known_events, served, store
 
 
@@ -55,3 +56,27 @@ async def test_the_pages_escape_stored_names_and_colour_rows_by_the_stored_price
     assert css[0] == 200 and css[1].startswith("text/css")
     assert bad[0] == bad_limit[0] == 400 and "sort" in bad[2] and "limit" in bad_limit[2]
     assert unknown[0] == 404 and "404404" in unknown[2]
+
+
+async def test_the_event_page_lists_every_market_core_first_and_what_each_site_lacks(
+    pool: asyncpg.Pool[Any],
+) -> None:
+    sites = genuine()
+    await store(pool, [sites], NOW - timedelta(hours=1))
+    async with served(app_for(pool)) as base, aiohttp.ClientSession() as s:
+        status, _, html = await fetch(s, f"{base}/events/68995116?method=power&market=5000&line=2.5")
+    keys: dict[tuple[object, ...], set[str]] = {}
+    for p, e in sites.items():
+        for m in e.markets:
+            keys.setdefault((m.market_id, m.line, m.handicap_type, m.handicap_home), set()).add(p.value)
+    lacking = sum(1 for on in keys.values() if len(on) < len(sites))
+    assert status == 200
+    assert f"Markets ({len(keys)}), fair odds by power" in html
+    assert f"Availability: {lacking} lines not on every site" in html
+    headings = re.findall(r'<h3>(.*?) <span class="note">\((\w+)\)', html)
+    assert len(headings) == len(keys)
+    assert headings[0][1] == "3743"  # 1X2 first, the CORE markets before the rest
+    assert [h[1] for h in headings[:3]] == ["3743", "5000", "5000"]
+    over_under = re.findall(r'<g class="series" data-site="(\w+)" data-outcome="(\w+)"', html)
+    assert sorted(over_under) == sorted((p.value, o) for p in sites for o in ("Over", "Under"))
+    assert html.count("movement chart</a>") == len(keys)
