@@ -225,6 +225,7 @@ async def test_reads_answer_503_while_the_database_is_down_and_obey_the_access_p
                         "/api/events/68995116/movement?market=3743",
                     )
                 ]
+                pages = [(await get(s, f"{base}{path}"))[0] for path in ("/", "/events/68995116")]
                 await relay.restore()
                 rebinding = await get_with_host(s, f"{base}/api/board", "evil.example")
                 back = await get(s, f"{base}/api/events/68995116")
@@ -232,6 +233,7 @@ async def test_reads_answer_503_while_the_database_is_down_and_obey_the_access_p
             await relayed.close()
     assert up[0] == 200 and back[0] == 200  # GETs need no token on loopback
     assert [d[0] for d in down] == [503, 503, 503, 503]
+    assert pages == [503, 503]
     assert all(d[1]["error"] == "the database is unavailable" and d[1]["reason"] for d in down)
     assert rebinding == 421
 
