@@ -1,0 +1,136 @@
+"""The columns ``board`` and ``event`` print: one layout, at most 80 characters a line.
+
+::
+
+    columns  0-30: label (market name and line; outcomes indented 2, labels up to 29 characters)
+            31-60: betpawa, sportybet, bet9ja, 10 characters each (prices; margins on a market line)
+            62-70: the best competitor          71-77: BetPawa's gap in %     79: "<" when behind
+
+A site cell is blank where the site does not list the market and ``-`` where it lists it without an
+open price (closed, a placeholder) or, for a margin or fair odds, without a complete set of prices.
+Text too long for its column ends in an ellipsis; numbers too wide fall back to fewer digits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
+from oddsstore.models import ALL_PLATFORMS, Platform
+from oddsstore.reads import BoardOutcome
+from oddsstore.reads.common import MarketKey
+
+__all__ = [
+    "WIDTH",
+    "clip",
+    "column_titles",
+    "event_title",
+    "fair_row",
+    "kickoff_text",
+    "market_label",
+    "market_row",
+    "outcome_row",
+    "price",
+]
+
+WIDTH = 80
+INDENT = 2
+LABEL = 29  # an outcome's label; a market's label has the indent as well
+SITE = 10
+BEST = 9
+GAP = 7
+ELLIPSIS = "…"
+# A cell: a value shown, "-" (listed, no value), or absent from the mapping (not listed: blank).
+Cells = Mapping[Platform, str]
+
+
+def clip(text: str, width: int) -> str:
+    """``text`` cut to ``width`` characters, the last one an ellipsis when anything was cut."""
+    return text if len(text) <= width else text[: width - 1] + ELLIPSIS
+
+
+def _fit(text: str, value: float, width: int) -> str:
+    """``text``, or ``value`` with fewer digits when ``text`` would fill its column (no gap left)."""
+    return text if len(text) < width else f"{value:.3g}"
+
+
+def price(odds: float) -> str:
+    """A price as stored: two decimals, three when the price has them (``1.333``)."""
+    for digits in (2, 3):
+        text = f"{odds:.{digits}f}"
+        if float(text) == odds:
+            return text
+    return f"{odds:g}"
+
+
+def kickoff_text(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def event_title(kickoff: datetime, sportradar_id: str, home: str, away: str, tournament: str | None) -> str:
+    """An event's header line: kickoff (UTC), SportRadar id, the teams and the tournament."""
+    where = f"  ({tournament})" if tournament else ""
+    return clip(f"{kickoff_text(kickoff)}  {sportradar_id}  {home} v {away}{where}", WIDTH)
+
+
+def market_label(key: MarketKey, name: str) -> str:
+    """A market's name with its line, or its handicaps (home/away) for a handicap market."""
+    _, line, handicap_type, home, away = key
+    if handicap_type is not None and home is not None and away is not None:
+        return f"{name} {home:+g}/{away:+g}"
+    return name if line is None else f"{name} {line:g}"
+
+
+def _sites(cells: Cells) -> str:
+    out = []
+    for p in ALL_PLATFORMS:
+        text = cells.get(p, "")
+        out.append(f"{text:>{SITE}}")
+    return "".join(out)
+
+
+def _row(label: str, cells: Cells, tail: str = "") -> str:
+    return f"{label:<{INDENT + LABEL}}{_sites(cells)}{tail}".rstrip()
+
+
+def _cell(value: float | None, text: str) -> str:
+    return "-" if value is None else _fit(text, value, SITE)
+
+
+def _gap(gap: float) -> str:
+    """BetPawa's gap in % (above -100 always; shown up to +999.9)."""
+    return f"{gap:+.1f}" if gap < 999.95 else ">+999"
+
+
+def column_titles() -> str:
+    titles = {p: p.value for p in ALL_PLATFORMS}
+    return _row("", titles, f" {'best':<{BEST}}{'gap %':>{GAP}}")
+
+
+def market_row(key: MarketKey, name: str, margins: Mapping[Platform, float | None]) -> str:
+    """A market's line: its label and each listing site's margin (``margins``' keys: those sites)."""
+    cells = {p: _cell(m, f"{m:.2f}%" if m is not None else "") for p, m in margins.items()}
+    return _row(clip(market_label(key, name), INDENT + LABEL - 1), cells, "  margin")
+
+
+def outcome_row(outcome: BoardOutcome) -> str:
+    """An outcome's prices on the sites listing its market, the best competitor, the gap, ``<``."""
+    cells = {p: _cell(o, price(o) if o is not None else "") for p, o in outcome.odds.items()}
+    best = "" if outcome.best_competitor is None else outcome.best_competitor.value
+    gap = "" if outcome.gap_pct is None else _gap(outcome.gap_pct)
+    marker = " <" if outcome.behind else ""
+    label = " " * INDENT + clip(outcome.name, LABEL)
+    return _row(label, cells, f" {best:<{BEST}}{gap:>{GAP}}{marker}")
+
+
+def fair_row(
+    outcome: str, fair: Mapping[Platform, Mapping[str, float] | None], consensus: Mapping[str, float]
+) -> str:
+    """An outcome's fair odds per listing site (``fair``' keys) and the consensus fair odds."""
+    cells: dict[Platform, str] = {}
+    for p, odds in fair.items():
+        value = None if odds is None else odds.get(outcome)
+        cells[p] = _cell(value, f"{value:.2f}" if value is not None else "")
+    agreed = consensus.get(outcome)
+    tail = "" if agreed is None else f" {'consensus':<{BEST}}{_fit(f'{agreed:.2f}', agreed, GAP):>{GAP}}"
+    return _row(" " * (2 * INDENT) + "fair", cells, tail)
