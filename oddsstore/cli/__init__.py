@@ -31,6 +31,7 @@ _COMMANDS = (
     "replay",
     "status",
     "odds",
+    "board",
     "maintain",
     "simulator",
     "serve",
