@@ -39,7 +39,7 @@ def store(dsn: str, events: Sequence[Mapping[Platform, EventOdds]], at: datetime
         try:
             run = (await ScrapeRunsRepository(conn).create(trigger="test")).id
             result = await store_batch(conn, batch_of(events, at), run)
-            assert not result.errors
+            assert not result.errors, result.errors
         finally:
             await conn.close()
 

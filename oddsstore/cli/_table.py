@@ -8,7 +8,8 @@
 
 A site cell is blank where the site does not list the market and ``-`` where it lists it without an
 open price (closed, a placeholder) or, for a margin or fair odds, without a complete set of prices.
-Text too long for its column ends in an ellipsis; numbers too wide fall back to fewer digits.
+A market's label too long for its column gets a line of its own above the margins; other text too
+long for its column ends in an ellipsis; numbers too wide for theirs fall back to fewer digits.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ __all__ = [
     "fair_row",
     "kickoff_text",
     "market_label",
-    "market_row",
+    "market_rows",
     "outcome_row",
     "price",
 ]
@@ -73,12 +74,15 @@ def event_title(kickoff: datetime, sportradar_id: str, home: str, away: str, tou
     return clip(f"{kickoff_text(kickoff)}  {sportradar_id}  {home} v {away}{where}", WIDTH)
 
 
-def market_label(key: MarketKey, name: str) -> str:
-    """A market's name with its line, or its handicaps (home/away) for a handicap market."""
+def market_label(key: MarketKey, name: str, width: int = WIDTH) -> str:
+    """A market's name with its line, or its handicaps (home/away) for a handicap market, in at most
+    ``width`` characters: a long name is cut, never the line."""
     _, line, handicap_type, home, away = key
     if handicap_type is not None and home is not None and away is not None:
-        return f"{name} {home:+g}/{away:+g}"
-    return name if line is None else f"{name} {line:g}"
+        suffix = f" {home:+g}/{away:+g}"
+    else:
+        suffix = "" if line is None else f" {line:g}"
+    return clip(name, max(width - len(suffix), 1)) + suffix
 
 
 def _sites(cells: Cells) -> str:
@@ -107,10 +111,14 @@ def column_titles() -> str:
     return _row("", titles, f" {'best':<{BEST}}{'gap %':>{GAP}}")
 
 
-def market_row(key: MarketKey, name: str, margins: Mapping[Platform, float | None]) -> str:
-    """A market's line: its label and each listing site's margin (``margins``' keys: those sites)."""
+def market_rows(key: MarketKey, name: str, margins: Mapping[Platform, float | None]) -> list[str]:
+    """A market's line: its label and each listing site's margin (``margins``' keys: those sites).
+    A label too long for its column goes on a line of its own above (cut at the width if need be)."""
     cells = {p: _cell(m, f"{m:.2f}%" if m is not None else "") for p, m in margins.items()}
-    return _row(clip(market_label(key, name), INDENT + LABEL - 1), cells, "  margin")
+    label = market_label(key, name)
+    if len(label) < INDENT + LABEL:
+        return [_row(label, cells, "  margin")]
+    return [market_label(key, name, WIDTH), _row("", cells, "  margin")]
 
 
 def outcome_row(outcome: BoardOutcome) -> str:

@@ -18,7 +18,7 @@ import orjson
 
 from oddsstore.cli._options import add_dsn
 from oddsstore.cli._reads import hours, market_pick, run_read
-from oddsstore.cli._table import column_titles, event_title, kickoff_text, market_row, outcome_row
+from oddsstore.cli._table import column_titles, event_title, kickoff_text, market_rows, outcome_row
 from oddsstore.models import utcnow
 from oddsstore.reads import CORE, Board, ComparisonRepository
 from oddsstore.reads.export import board_rows, csv_lines
@@ -71,7 +71,7 @@ def table(board: Board) -> Iterator[str]:
         if not event.markets:
             yield "  none of the markets asked for"
         for market in event.markets:
-            yield market_row(market.key, market.market_name, market.margins)
+            yield from market_rows(market.key, market.market_name, market.margins)
             for outcome in market.outcomes:
                 yield outcome_row(outcome)
 
