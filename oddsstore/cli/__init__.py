@@ -32,6 +32,7 @@ _COMMANDS = (
     "status",
     "odds",
     "board",
+    "event",
     "maintain",
     "simulator",
     "serve",
