@@ -33,6 +33,7 @@ _COMMANDS = (
     "odds",
     "board",
     "event",
+    "movement",
     "maintain",
     "simulator",
     "serve",
