@@ -25,6 +25,7 @@ __all__ = [
     "WIDTH",
     "clip",
     "column_titles",
+    "count",
     "event_title",
     "fair_row",
     "kickoff_text",
@@ -62,6 +63,11 @@ def price(odds: float) -> str:
         if float(text) == odds:
             return text
     return f"{odds:g}"
+
+
+def count(n: int, noun: str) -> str:
+    """``1 event``, ``2 events``."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def kickoff_text(at: datetime) -> str:

@@ -18,7 +18,7 @@ import orjson
 
 from oddsstore.cli._options import add_dsn
 from oddsstore.cli._reads import hours, market_pick, run_read
-from oddsstore.cli._table import column_titles, event_title, kickoff_text, market_rows, outcome_row
+from oddsstore.cli._table import column_titles, count, event_title, kickoff_text, market_rows, outcome_row
 from oddsstore.models import utcnow
 from oddsstore.reads import CORE, Board, ComparisonRepository
 from oddsstore.reads.export import board_rows, csv_lines
@@ -59,7 +59,8 @@ def table(board: Board) -> Iterator[str]:
     """The board as table lines (no line end)."""
     until = "" if board.kickoff_to is None else f" to {kickoff_text(board.kickoff_to)}"
     behind = ", BetPawa behind only" if board.only_behind else ""
-    yield f"kickoff {kickoff_text(board.kickoff_from)}{until} UTC: {len(board.events)} events{behind}"
+    events = count(len(board.events), "event")
+    yield f"kickoff {kickoff_text(board.kickoff_from)}{until} UTC: {events}{behind}"
     if not board.events:
         return
     yield column_titles()

@@ -21,6 +21,7 @@ from oddsstore.cli._reads import moment, run_read, sportradar_id
 from oddsstore.cli._table import (
     WIDTH,
     column_titles,
+    count,
     event_title,
     fair_row,
     kickoff_text,
@@ -71,7 +72,7 @@ def table(cmp: EventComparison) -> Iterator[str]:
     if not cmp.markets:
         yield "no markets stored"
     yield ""
-    yield f"availability: {len(cmp.availability)} market lines not on every site"
+    yield f"availability: {count(len(cmp.availability), 'market line')} not on every site"
     for a in cmp.availability:
         offered = ",".join(p.value for p in a.offered_by)
         missing = ",".join(p.value for p in a.missing_on)

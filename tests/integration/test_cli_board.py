@@ -138,8 +138,10 @@ def test_behind_market_and_hours_filter(dsn: str, capsys: pytest.CaptureFixture[
     assert code == 0 and shown == {A: {"Over/Under - FT 2.5"}, B: set()}  # B has no Over/Under
     code, out, _ = cli(capsys, "board", "--dsn", dsn, "--market", "3743", "--hours", "3")
     assert code == 0 and list(_parse(out)) == [A]  # B kicks off in 5 hours
+    assert out.splitlines()[0].endswith(" UTC: 1 event")
     code, out, _ = cli(capsys, "board", "--dsn", dsn, "--market", "3743", "--hours", "48")
     assert code == 0 and list(_parse(out)) == [A, B, LATER]
+    assert out.splitlines()[0].endswith(" UTC: 3 events")
 
 
 def test_json_is_the_library_board(dsn: str, capsys: pytest.CaptureFixture[str]) -> None:
