@@ -1,8 +1,9 @@
 """``oddsstore event SR_ID [--at ISO8601] [--method M] [--json]``: one event's markets on the three
 sites side by side, now or as the sites' latest runs at or before a moment returned them.
 
-Per market a line with each site's margin; per outcome the prices (the board's columns) and a
-``fair`` line: each site's fair odds by the method and the consensus. Then the availability (the
+Per market a line with each site's margin; per outcome the prices (the board's columns) and, when
+some site prices the market completely, a ``fair`` line: each site's fair odds by the method and
+the consensus. Then the availability (the
 market lines some sites offer and others lack) and the sites with nothing stored for the event.
 ``--json``: the comparison's ``to_dict()`` as one JSON object.
 """
@@ -66,9 +67,11 @@ def table(cmp: EventComparison) -> Iterator[str]:
     for market in cmp.markets:
         names[market.key] = market.market_name
         yield from market_rows(market.key, market.market_name, market.margins)
+        priced = any(f is not None for f in market.fair_odds.values())  # some site has a complete set
         for outcome in market.outcomes:
             yield outcome_row(outcome)
-            yield fair_row(outcome.name, market.fair_odds, market.consensus_fair_odds)
+            if priced:
+                yield fair_row(outcome.name, market.fair_odds, market.consensus_fair_odds)
     if not cmp.markets:
         yield "no markets stored"
     yield ""

@@ -10,11 +10,12 @@ import pytest
 from cli_reads_kit import B9, BEST, BP, GAP, SB, SITES, cells, cli, library, margin, price, store
 from reads_kit import event_on, genuine, one_x_two
 
-from oddsstore.models import Market
+from oddsstore.models import Market, Outcome
 from oddsstore.reads import ComparisonRepository
 
 NOW = datetime.now(UTC).replace(second=0, microsecond=0)
 Key = tuple[object, ...]
+BTTS = Market("3795", "BTTS", (Outcome("Yes", 1.8), Outcome("No", 1.95, is_active=False)))  # no fair odds
 
 
 def _key(m: Market) -> Key:
@@ -104,7 +105,7 @@ def test_at_a_moment_missing_sites_and_the_json(db_dsn: str, capsys: pytest.Capt
         db_dsn,
         [
             {
-                BP: event_on(BP, "7200", kickoff, [one_x_two(2.2, 3.2, 3.1, closed="2")]),
+                BP: event_on(BP, "7200", kickoff, [one_x_two(2.2, 3.2, 3.1, closed="2"), BTTS]),
                 SB: event_on(SB, "7200", kickoff, [one_x_two(2.1, 3.3, 3.5)]),
             }
         ],
@@ -112,9 +113,13 @@ def test_at_a_moment_missing_sites_and_the_json(db_dsn: str, capsys: pytest.Capt
     )
     code, out, _ = cli(capsys, "event", "7200", "--dsn", db_dsn)
     assert code == 0
-    ((_, row, now_outcomes),) = _parse(out)
+    (_, row, now_outcomes), (btts_label, _, btts) = _parse(out)  # by market id: 3743, 3795
     assert [o[BP.value] for o, _ in now_outcomes] == ["2.20", "3.20", "-"]  # "2" closed
     assert row[BP.value] == "-" and row[B9.value] == ""  # no complete set; Bet9ja has nothing stored
+    assert [cells(fair)[BP.value] for _, fair in now_outcomes] == ["-", "-", "-"]
+    book = 1 / 2.1 + 1 / 3.3 + 1 / 3.5  # SportyBet's complete set: fair odds = odds * book
+    assert [cells(fair)[SB.value] for _, fair in now_outcomes] == [f"{o * book:.2f}" for o in (2.1, 3.3, 3.5)]
+    assert btts_label == "BTTS" and [(o["label"], fair) for o, fair in btts] == [("Yes", ""), ("No", "")]
     assert out.splitlines()[-1] == "sites with nothing stored: bet9ja"
 
     moment = (first + timedelta(minutes=30)).isoformat()
