@@ -9,12 +9,16 @@ import os
 import socket
 import subprocess
 import sys
+import uuid
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
+import psycopg
 import pytest
 from cli_reads_kit import BP, SB, cli, store
 from reads_kit import event_on, one_x_two
+
+from oddsstore.db import with_database
 
 PASSWORD = "Pq7-cli-reads@secret"
 SECRETS = (PASSWORD, quote(PASSWORD, safe=""))
@@ -74,7 +78,14 @@ def test_no_dsn_and_an_unmigrated_database(
     monkeypatch.delenv("ODDSSTORE_DSN", raising=False)
     code, _, err = cli(capsys, "board")
     assert (code, err) == (2, "oddsstore board: no DSN: pass --dsn or set ODDSSTORE_DSN\n")
-    code, out, err = cli(capsys, "board", "--dsn", pg_dsn)  # the server's maintenance database
+    empty = f"oddsstore_empty_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(pg_dsn, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{empty}"'.encode())
+    try:
+        code, out, err = cli(capsys, "board", "--dsn", with_database(pg_dsn, empty))
+    finally:
+        with psycopg.connect(pg_dsn, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{empty}" WITH (FORCE)'.encode())
     assert (code, out) == (1, "")
     assert err.count("\n") == 1 and err.endswith("(oddsstore migrate)\n"), err
 
