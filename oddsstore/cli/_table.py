@@ -92,19 +92,16 @@ def market_label(key: MarketKey, name: str, width: int = WIDTH) -> str:
 
 
 def _sites(cells: Cells) -> str:
-    out = []
-    for p in ALL_PLATFORMS:
-        text = cells.get(p, "")
-        out.append(f"{text:>{SITE}}")
-    return "".join(out)
+    return "".join(f"{cells.get(p, ''):>{SITE}}" for p in ALL_PLATFORMS)
 
 
 def _row(label: str, cells: Cells, tail: str = "") -> str:
     return f"{label:<{INDENT + LABEL}}{_sites(cells)}{tail}".rstrip()
 
 
-def _cell(value: float | None, text: str) -> str:
-    return "-" if value is None else _fit(text, value, SITE)
+def _cell(value: float | None, spec: str) -> str:
+    """A site cell: ``value`` in format ``spec``, or "-" for no value."""
+    return "-" if value is None else _fit(spec.format(value), value, SITE)
 
 
 def _gap(gap: float) -> str:
@@ -120,7 +117,7 @@ def column_titles() -> str:
 def market_rows(key: MarketKey, name: str, margins: Mapping[Platform, float | None]) -> list[str]:
     """A market's line: its label and each listing site's margin (``margins``' keys: those sites).
     A label too long for its column goes on a line of its own above (cut at the width if need be)."""
-    cells = {p: _cell(m, f"{m:.2f}%" if m is not None else "") for p, m in margins.items()}
+    cells = {p: _cell(m, "{:.2f}%") for p, m in margins.items()}
     label = market_label(key, name)
     if len(label) < INDENT + LABEL:
         return [_row(label, cells, "  margin")]
@@ -129,7 +126,7 @@ def market_rows(key: MarketKey, name: str, margins: Mapping[Platform, float | No
 
 def outcome_row(outcome: BoardOutcome) -> str:
     """An outcome's prices on the sites listing its market, the best competitor, the gap, ``<``."""
-    cells = {p: _cell(o, price(o) if o is not None else "") for p, o in outcome.odds.items()}
+    cells = {p: "-" if o is None else _fit(price(o), o, SITE) for p, o in outcome.odds.items()}
     best = "" if outcome.best_competitor is None else outcome.best_competitor.value
     gap = "" if outcome.gap_pct is None else _gap(outcome.gap_pct)
     marker = " <" if outcome.behind else ""
@@ -141,10 +138,7 @@ def fair_row(
     outcome: str, fair: Mapping[Platform, Mapping[str, float] | None], consensus: Mapping[str, float]
 ) -> str:
     """An outcome's fair odds per listing site (``fair``' keys) and the consensus fair odds."""
-    cells: dict[Platform, str] = {}
-    for p, odds in fair.items():
-        value = None if odds is None else odds.get(outcome)
-        cells[p] = _cell(value, f"{value:.2f}" if value is not None else "")
+    cells = {p: _cell(None if odds is None else odds.get(outcome), "{:.2f}") for p, odds in fair.items()}
     agreed = consensus.get(outcome)
     tail = "" if agreed is None else f" {'consensus':<{BEST}}{_fit(f'{agreed:.2f}', agreed, GAP):>{GAP}}"
     return _row(" " * (2 * INDENT) + "fair", cells, tail)
