@@ -38,6 +38,7 @@ BAD = [
     (["board", "--hours", "inf"], "--hours: must be more than 0"),
     (["board", "--hours", "soon"], "--hours: not a number of hours: 'soon'"),
     (["board", "--market", "5000@over"], "bad market pick '5000@over'"),
+    (["board", "--market", "5000@"], "bad market pick '5000@'"),
     (["board", "--market", "37 43;"], "bad market id '37 43;'"),
     (["board", "--json", "--csv"], "not allowed with argument --json"),
     (["event", "68995116", "--at", "yesterday"], "--at: not an ISO 8601 time: 'yesterday'"),
