@@ -7,7 +7,8 @@ and only then writes the output, line by line:
 
 - an event no site lists: ``oddsstore CMD: unknown event: ...``, status 1;
 - the database unreachable or refusing: one line (the DSN's password scrubbed), status 1;
-- stdout closed early (``| head``): quiet, status 141 (128 + SIGPIPE, as a shell reports ``cat``).
+- stdout closed early (``| head``): quiet, status 141 (128 + SIGPIPE, as a shell reports ``cat``);
+- Ctrl-C while reading or writing: ``oddsstore CMD: interrupted``, status 130 (128 + SIGINT).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from oddsstore.reads import ComparisonRepository, MarketPick, UnknownEvent
 from oddsstore.reads.common import parse_moment, validate_market_id
 
 __all__ = [
+    "INTERRUPTED",
     "MAX_HOURS",
     "PIPE_CLOSED",
     "hours",
@@ -48,6 +50,8 @@ T = TypeVar("T")
 MAX_HOURS = 8784.0
 #: The status when stdout was closed before everything was written.
 PIPE_CLOSED = 141
+#: The status after Ctrl-C.
+INTERRUPTED = 130
 
 
 def hours(text: str) -> float:
@@ -124,6 +128,8 @@ def run_read(
         return 2
     try:
         result = asyncio.run(_read(dsn, read))
+    except KeyboardInterrupt:
+        return _interrupted(command)
     except UnknownEvent as exc:
         print(f"oddsstore {command}: {exc}", file=sys.stderr)
         return 1
@@ -132,7 +138,15 @@ def run_read(
         text = scrub_dsn_secrets(describe(exc), dsn)
         print(f"oddsstore {command}: reading the database failed: {text}{hint}", file=sys.stderr)
         return 1
-    return write_lines(render(result))
+    try:
+        return write_lines(render(result))
+    except KeyboardInterrupt:
+        return _interrupted(command)
+
+
+def _interrupted(command: str) -> int:
+    print(f"oddsstore {command}: interrupted", file=sys.stderr)
+    return INTERRUPTED
 
 
 def write_lines(chunks: Iterable[str]) -> int:

@@ -5,11 +5,13 @@ unmigrated database one line and status 1 without the password, and a reader tha
 
 from __future__ import annotations
 
+import argparse
 import os
 import socket
 import subprocess
 import sys
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
@@ -18,7 +20,9 @@ import pytest
 from cli_reads_kit import BP, SB, cli, store
 from reads_kit import event_on, one_x_two
 
+from oddsstore.cli._reads import run_read
 from oddsstore.db import with_database
+from oddsstore.reads import ComparisonRepository
 
 PASSWORD = "Pq7-cli-reads@secret"
 SECRETS = (PASSWORD, quote(PASSWORD, safe=""))
@@ -116,3 +120,24 @@ def test_a_reader_that_stops_early_ends_the_command_quietly(db_dsn: str, output:
     proc.stderr.close()
     assert first.startswith("sportradar_id,kickoff," if output else "kickoff ")
     assert (code, err) == (141, "")
+
+
+def test_ctrl_c_while_reading_or_writing_is_one_line_and_status_130(
+    db_dsn: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = argparse.Namespace(dsn=db_dsn)
+
+    async def interrupted(reads: ComparisonRepository) -> int:
+        raise KeyboardInterrupt
+
+    async def fine(reads: ComparisonRepository) -> int:
+        return len((await reads.board()).events)
+
+    def lines(n: int) -> Iterator[str]:
+        yield f"{n} events\n"
+        raise KeyboardInterrupt
+
+    assert run_read(args, "board", interrupted, lines) == 130
+    assert capsys.readouterr() == ("", "oddsstore board: interrupted\n")
+    assert run_read(args, "board", fine, lines) == 130
+    assert capsys.readouterr() == ("0 events\n", "oddsstore board: interrupted\n")
