@@ -144,6 +144,11 @@ def _drive(driver: Any, base: str, artifacts: Path) -> dict[str, Any]:
     seen["gap_rows"] = board_rows()
     seen["gap_url"] = driver.current_url
     driver.save_screenshot(str(artifacts / "board-by-gap.png"))
+    driver.find_element(By.ID, "behind").click()  # the plain GET form: "behind only", keeps the sort
+    driver.find_element(By.ID, "apply").click()
+    WebDriverWait(driver, 10).until(ec.url_contains("behind=1"))
+    seen["behind_rows"] = board_rows()
+    seen["behind_url"] = driver.current_url
     driver.find_element(By.CSS_SELECTOR, "tr[data-sr='68995116'] a.event").click()
     WebDriverWait(driver, 10).until(ec.presence_of_element_located((By.CSS_SELECTOR, "svg.chart")))
     seen["event_url"] = driver.current_url
@@ -189,6 +194,10 @@ async def test_board_sort_and_event_chart_in_a_real_browser(
     by_gap = sorted(expected, key=lambda e: e[5])
     assert [(r[0], r[1]) for r in seen["gap_rows"]] == [(e[1], e[2]) for e in by_gap]
     assert [(r[0], r[1]) for r in seen["gap_rows"]] != [(r[0], r[1]) for r in seen["kickoff_rows"]]
+    # behind only, still by gap: the outcomes where a competitor pays more, in the same order
+    assert "sort=gap" in seen["behind_url"] and "market=3743" in seen["behind_url"]
+    assert [(r[0], r[1]) for r in seen["behind_rows"]] == [(e[1], e[2]) for e in by_gap if e[4]]
+    assert all(r[2].split()[0] == "behind" for r in seen["behind_rows"])
     # the event: one series per site and outcome of 1X2, each an unbroken line
     assert seen["event_url"].endswith("/events/68995116")
     assert seen["title"] == f"{sites[BP].home_team} v {sites[BP].away_team}"
