@@ -3,9 +3,12 @@ for their columns; every line stays within 80 characters and the columns stay wh
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from oddsstore.cli._table import fair_row, market_rows, outcome_row
+from oddsstore.cli.board import table as board_table
 from oddsstore.models import Platform
-from oddsstore.reads import BoardOutcome
+from oddsstore.reads import CORE, Board, BoardEvent, BoardOutcome
 
 BP, SB, B9 = Platform.BETPAWA, Platform.SPORTYBET, Platform.BET9JA
 
@@ -51,3 +54,12 @@ def test_fair_odds_with_a_consensus_too_wide_for_its_column() -> None:
     assert len(row) <= 80
     assert row[31:41].strip() == "123456.00" and row[41:51].strip() == "-" and row[51:61].strip() == ""
     assert row[62:71] == "consensus" and row[71:].strip() == f"{98765432.0:.3g}"
+
+
+def test_the_board_header_fits_80_columns_with_a_five_digit_count_and_behind_only() -> None:
+    start = datetime(2026, 12, 1, 13, 53, tzinfo=UTC)
+    event = BoardEvent("1", "A", "B", start, None, ())
+    board = Board(start, start + timedelta(hours=8784), CORE, True, (event,) * 10_000)
+    header = next(board_table(board))
+    assert header == "kickoff 2026-12-01 13:53 to 2027-12-02 13:53 UTC: 10000 events, BetPawa behind"
+    assert len(header) <= 80
