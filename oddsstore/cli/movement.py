@@ -86,7 +86,7 @@ def table(move: Movement) -> Iterator[str]:
     if move.since is not None:
         yield f"changes from {kickoff_text(move.since)} UTC"
     if not move.outcomes:
-        yield f"no stored prices of market {move.market_id}{only} for {move.sportradar_id}"
+        yield clip(f"no stored prices of market {move.market_id}{only} for {move.sportradar_id}", WIDTH)
         return
     if fmt == "%H:%M":
         day = next(p for o in move.outcomes for p in _points(o)).captured_at.astimezone(UTC)

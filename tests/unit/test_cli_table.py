@@ -1,5 +1,6 @@
 """The comparison tables' columns at their extremes: names far too long, prices and gaps far too wide
-for their columns; every line stays within 80 characters and the columns stay where they are."""
+for their columns, counts and ids far too long; every line stays within 80 characters and the
+columns stay where they are."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 from oddsstore.cli._table import fair_row, market_rows, outcome_row
 from oddsstore.cli.board import table as board_table
+from oddsstore.cli.movement import table as movement_table
 from oddsstore.models import Platform
-from oddsstore.reads import CORE, Board, BoardEvent, BoardOutcome
+from oddsstore.reads import CORE, Board, BoardEvent, BoardOutcome, Movement
 
 BP, SB, B9 = Platform.BETPAWA, Platform.SPORTYBET, Platform.BET9JA
 
@@ -63,3 +65,12 @@ def test_the_board_header_fits_80_columns_with_a_five_digit_count_and_behind_onl
     header = next(board_table(board))
     assert header == "kickoff 2026-12-01 13:53 to 2027-12-02 13:53 UTC: 10000 events, BetPawa behind"
     assert len(header) <= 80
+
+
+def test_a_movement_with_nothing_stored_fits_80_columns_with_long_ids() -> None:
+    kickoff = datetime(2026, 12, 1, 16, 53, tzinfo=UTC)
+    move = Movement("sr:match:" + "9" * 40, "M" * 20, 2.5, None, kickoff, False, ())
+    lines = list(movement_table(move))
+    assert max(len(line) for line in lines) <= 80
+    assert lines[-1].startswith(f"no stored prices of market {'M' * 20} line 2.5 for sr:match:")
+    assert lines[-1].endswith("…")
