@@ -23,13 +23,12 @@ from oddsstore.reads import Movement, UnknownEvent
 from oddsstore.service.api import Reads
 from oddsstore.service.chart import movement_svg, series_of
 from oddsstore.service.params import BadParameter, parse_board, parse_event, parse_movement
-from oddsstore.service.render import CSS, board_body, error_body, event_body, market_label, page
+from oddsstore.service.render import CSS, MAX_ROWS, board_body, error_body, event_body, market_label, page
 
 __all__ = ["Pages"]
 
 DEFAULT_CHART_MARKET = "3743"  # 1X2
 _DEFAULT_LIMIT = 300
-_MAX_LIMIT = 50_000
 _HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self' data:; "
     "form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
@@ -66,8 +65,9 @@ def _sort(query: MultiMapping[str]) -> str:
 
 def _limit(query: MultiMapping[str]) -> int:
     text = query.get("limit", "") or str(_DEFAULT_LIMIT)
-    if not text.isdigit() or not 1 <= int(text) <= _MAX_LIMIT:
-        raise BadParameter("limit", f"expected a number of rows from 1 to {_MAX_LIMIT}")
+    # ASCII digits only: str.isdigit() also takes "²", which int() refuses (a 500, not a 400)
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_ROWS:
+        raise BadParameter("limit", f"expected a number of rows from 1 to {MAX_ROWS}")
     return int(text)
 
 

@@ -22,6 +22,7 @@ from oddsstore.service.params import BoardQuery, pick_text
 
 __all__ = [
     "CSS",
+    "MAX_ROWS",
     "board_body",
     "board_rows",
     "error_body",
@@ -43,6 +44,7 @@ _CORE_NAMES = {
     "4703": "Draw no bet",
     "3774@main": "Asian handicap (main line)",
 }
+MAX_ROWS = 50_000  # the most prices one board page shows (its ``limit``)
 _NONE = "&ndash;"  # no price
 _HOURS = ("", "3", "6", "12", "24", "48", "72")
 BoardRow = tuple[BoardEvent, BoardMarket, BoardOutcome]
@@ -154,8 +156,9 @@ def board_body(board: Board, query: BoardQuery, *, sort: str, limit: int) -> str
     )
     shown = min(limit, len(rows))
     more = ""
-    if len(rows) > limit:
-        more = f' <a href="{_link("/", {**base, "sort": sort, "limit": str(limit * 4)})}">show more</a>'
+    if len(rows) > limit and limit < MAX_ROWS:
+        more_limit = str(min(limit * 4, MAX_ROWS))  # never a limit the page would refuse
+        more = f' <a href="{_link("/", {**base, "sort": sort, "limit": more_limit})}">show more</a>'
     csv = _link("/api/export.csv", base)
     return (
         "<h1>Board</h1>"

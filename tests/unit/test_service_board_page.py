@@ -1,0 +1,46 @@
+"""The board page's ``limit``: only a number of rows the page accepts, and a "show more" link that never
+asks for more than it accepts."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import pytest
+from multidict import MultiDict
+
+from oddsstore.models import Platform
+from oddsstore.reads import CORE, Board, BoardEvent, BoardMarket, BoardOutcome
+from oddsstore.service.pages import _limit
+from oddsstore.service.params import BadParameter, BoardQuery
+from oddsstore.service.render import MAX_ROWS, board_body
+
+BP, SB = Platform.BETPAWA, Platform.SPORTYBET
+KICKOFF = datetime(2026, 5, 6, 11, 0, tzinfo=UTC)
+
+
+def _board(outcomes: int) -> Board:
+    rows = tuple(
+        BoardOutcome(f"o{i}", {BP: 2.0, SB: 1.9}, SB, 1.9, (2.0 / 1.9 - 1) * 100, False)
+        for i in range(outcomes)
+    )
+    market = BoardMarket(("3743", None, None, None, None), "1X2 - FT", (BP, SB), {BP: 5.0, SB: 6.0}, rows)
+    event = BoardEvent("9001", "A", "B", KICKOFF, None, (market,))
+    return Board(KICKOFF, None, CORE, False, (event,))
+
+
+@pytest.mark.parametrize("text", ["0", "-1", "1.5", "x", "²", "٣", str(MAX_ROWS + 1)])
+def test_a_limit_that_is_not_a_plain_number_of_rows_is_a_bad_parameter(text: str) -> None:
+    with pytest.raises(BadParameter) as bad:
+        _limit(MultiDict(limit=text))
+    assert bad.value.name == "limit"
+
+
+def test_show_more_asks_for_four_times_the_rows_but_never_beyond_the_most_a_page_shows() -> None:
+    def more(limit: int, outcomes: int) -> list[str]:
+        html = board_body(_board(outcomes), BoardQuery(), sort="kickoff", limit=limit)
+        return re.findall(r'limit=(\d+)">show more</a>', html)
+
+    assert more(300, 301) == ["1200"] and more(300, 300) == []
+    assert more(20_000, 20_001) == [str(MAX_ROWS)]  # not 80000, which the page refuses
+    assert _limit(MultiDict(limit=str(MAX_ROWS))) == MAX_ROWS
