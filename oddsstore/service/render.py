@@ -236,12 +236,12 @@ def event_body(event: EventComparison, chart: str, *, market: str, line: float |
     if event.missing_sites:
         names = ", ".join(SITE_NAMES[p] for p in event.missing_sites)
         missing = f'<p class="missing">Not listed on {names}.</p>'
-    sr = quote(event.sportradar_id, safe="")
+    json_link = _link(f"/api/events/{quote(event.sportradar_id, safe='')}", _event_query(event))
     return (
         f"<h1>{esc(event.home_team)} v {esc(event.away_team)}</h1>"
         f'<p class="note">SportRadar {esc(event.sportradar_id)} · {esc(event.tournament or "")} · '
         f"kickoff {_when(event.kickoff)} · prices {'now' if event.at is None else 'at ' + _when(event.at)}"
-        f' · captured: {sites} · <a href="/api/events/{esc(sr)}">JSON</a></p>'
+        f' · captured: {sites} · <a href="{json_link}">JSON</a></p>'
         + missing
         + _event_form(event, market, line)
         + f'<section id="movement"><h2>Movement</h2>{chart}</section>'
@@ -258,12 +258,21 @@ def _core_first(markets: Sequence[MarketComparison]) -> list[MarketComparison]:
     return sorted(markets, key=lambda m: rank.get(m.market_id, len(CORE)))
 
 
-def _chart_link(event: EventComparison, m: MarketComparison) -> str:
-    query: dict[str, str] = {"market": m.market_id}
-    if m.line is not None:
-        query["line"] = f"{m.line:g}"
+def _event_query(event: EventComparison) -> dict[str, str]:
+    """The page's moment and method as query parameters (empty for now and the default method)."""
+    query: dict[str, str] = {}
+    if event.at is not None:
+        query["at"] = event.at.isoformat()
     if event.method is not FairMethod.MULTIPLICATIVE:
         query["method"] = event.method.value
+    return query
+
+
+def _chart_link(event: EventComparison, m: MarketComparison) -> str:
+    """The same page (same moment, same method) with ``m``'s chart."""
+    query = {"market": m.market_id, **_event_query(event)}
+    if m.line is not None:
+        query["line"] = f"{m.line:g}"
     return f"?{urlencode(query)}#movement"
 
 

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from html import unescape
 from typing import Any
+from urllib.parse import parse_qs, quote, urlsplit
 
 import aiohttp
 import asyncpg
@@ -80,3 +82,18 @@ async def test_the_event_page_lists_every_market_core_first_and_what_each_site_l
     over_under = re.findall(r'<g class="series" data-site="(\w+)" data-outcome="(\w+)"', html)
     assert sorted(over_under) == sorted((p.value, o) for p in sites for o in ("Over", "Under"))
     assert html.count("movement chart</a>") == len(keys)
+
+
+async def test_the_event_page_links_keep_its_moment_and_method(pool: asyncpg.Pool[Any]) -> None:
+    await store(pool, [genuine()], NOW - timedelta(hours=1))
+    at = "2026-05-06T07:30:00+00:00"
+    async with served(app_for(pool)) as base, aiohttp.ClientSession() as s:
+        _, _, html = await fetch(s, f"{base}/events/68995116?method=shin&at={quote(at)}")
+        links = [unescape(h) for h in re.findall(r'<a href="([^"]*)">movement chart</a>', html)]
+        (json_link,) = [unescape(h) for h in re.findall(r'<a href="([^"]*)">JSON</a>', html)]
+        _, _, charted = await fetch(s, f"{base}/events/68995116{links[1]}")
+        async with s.get(f"{base}{json_link}") as r:
+            body = await r.json()
+    assert links and all(parse_qs(urlsplit(h).query)["at"] == [at] for h in links)
+    assert "prices at 2026-05-06 07:30 UTC" in charted and "fair odds by shin" in charted
+    assert (body["at"], body["method"]) == (at, "shin")
