@@ -132,7 +132,9 @@ def _chart_end(movement: Movement, now: datetime) -> datetime:
 
 def _footer(reads: Reads) -> str:
     ttl = reads.settings.board_ttl_s
+    # fresh for ttl, then still answered for another ttl while one read refreshes it (service.cache)
+    age = f"may be up to {2 * ttl:g} s old (it is cached)" if ttl > 0 else "is read for every request"
     return (
-        f"The board may be up to {ttl:g} s old (it is cached); an event's page reads the database. "
+        f"The board {age}; an event's page reads the database. "
         'JSON at <a href="/api/board">/api/board</a>.'
     )

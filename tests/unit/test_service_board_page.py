@@ -1,17 +1,19 @@
 """The board page's ``limit``: only a number of rows the page accepts, and a "show more" link that never
-asks for more than it accepts."""
+asks for more than it accepts; the footer says how old a cached board can be."""
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from typing import Any, cast
 
 import pytest
 from multidict import MultiDict
 
 from oddsstore.models import Platform
 from oddsstore.reads import CORE, Board, BoardEvent, BoardMarket, BoardOutcome
-from oddsstore.service.pages import _limit
+from oddsstore.service.api import Reads, ReadsSettings
+from oddsstore.service.pages import _footer, _limit
 from oddsstore.service.params import BadParameter, BoardQuery
 from oddsstore.service.render import MAX_ROWS, board_body
 
@@ -44,3 +46,11 @@ def test_show_more_asks_for_four_times_the_rows_but_never_beyond_the_most_a_page
     assert more(300, 301) == ["1200"] and more(300, 300) == []
     assert more(20_000, 20_001) == [str(MAX_ROWS)]  # not 80000, which the page refuses
     assert _limit(MultiDict(limit=str(MAX_ROWS))) == MAX_ROWS
+
+
+@pytest.mark.parametrize(("ttl", "said"), [(2.0, "up to 4 s old"), (0.0, "read for every request")])
+def test_the_footer_says_how_old_the_board_can_be(ttl: float, said: str) -> None:
+    # a cached board is fresh for ttl, then answered while it refreshes for another ttl
+    reads = Reads(cast(Any, None), ReadsSettings(board_ttl_s=ttl))
+    assert reads.boards.ttl_s + reads.boards.stale_s == 2 * ttl
+    assert said in _footer(reads)
