@@ -122,13 +122,16 @@ def _filters(query: BoardQuery, sort: str) -> str:
         for h in dict.fromkeys((*_HOURS, current))
     )
     behind = " checked" if query.only_behind else ""
+    kept = "" if query.tournament is None else (  # not in the form's fields: kept as it came
+        f'<input type="hidden" name="tournament" value="{esc(query.tournament)}">'
+    )
     return (
         '<form class="filters" method="get" action="/">'
         f'<label>Market <select name="market" id="market">{market}</select></label>'
         f'<label>Kickoff <select name="hours" id="hours">{hours}</select></label>'
         f'<label class="check"><input type="checkbox" name="behind" value="1" id="behind"{behind}> '
         "BetPawa behind only</label>"
-        f'<input type="hidden" name="sort" value="{esc(sort)}">'
+        f'<input type="hidden" name="sort" value="{esc(sort)}">{kept}'
         '<button type="submit" id="apply">Show</button></form>'
     )
 

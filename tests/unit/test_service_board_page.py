@@ -1,5 +1,6 @@
 """The board page's ``limit``: only a number of rows the page accepts, and a "show more" link that never
-asks for more than it accepts; the footer says how old a cached board can be."""
+asks for more than it accepts; the filter form keeps the tournament; the footer says how old a
+cached board can be."""
 
 from __future__ import annotations
 
@@ -54,3 +55,11 @@ def test_the_footer_says_how_old_the_board_can_be(ttl: float, said: str) -> None
     reads = Reads(cast(Any, None), ReadsSettings(board_ttl_s=ttl))
     assert reads.boards.ttl_s + reads.boards.stale_s == 2 * ttl
     assert said in _footer(reads)
+
+
+def test_the_filter_form_keeps_the_tournament_escaped() -> None:
+    html = board_body(_board(1), BoardQuery(tournament='"><b>Cup'), sort="gap", limit=300)
+    form = html[html.index("<form") : html.index("</form>")]
+    hidden = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', form))
+    assert hidden == {"sort": "gap", "tournament": "&quot;&gt;&lt;b&gt;Cup"}
+    assert "<b>" not in html
