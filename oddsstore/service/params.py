@@ -33,6 +33,8 @@ _MAX_HOURS = 24.0 * 366
 _MAX_MARKETS = 40
 _MAX_TEXT = 200
 _SPORTRADAR_ID = re.compile(r"[0-9A-Za-z:_.-]{1,64}")
+# A plain decimal number in ASCII: float() alone also reads "1_0" as 10 and other scripts' digits
+_NUMBER = re.compile(r"\s*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
 
@@ -46,6 +48,14 @@ class BadParameter(ValueError):
 
     def to_dict(self) -> dict[str, str]:
         return {"error": f"bad parameter {self.name!r}: {self}", "parameter": self.name}
+
+
+def _number(name: str, text: str) -> float:
+    """``text`` as a finite decimal number, else :class:`BadParameter` naming ``name``."""
+    value = float(text) if _NUMBER.fullmatch(text) else math.nan
+    if not math.isfinite(value):
+        raise BadParameter(name, f"not a finite number: {text!r}")
+    return value
 
 
 def _one(query: MultiMapping[str], name: str) -> str | None:
@@ -120,11 +130,8 @@ def parse_board(query: MultiMapping[str], extra: Collection[str] = ()) -> BoardQ
     hours_text = _one(query, "hours")
     hours = None
     if hours_text is not None and hours_text.strip():
-        try:
-            hours = float(hours_text)
-        except ValueError:
-            raise BadParameter("hours", f"not a number: {hours_text!r}") from None
-        if not math.isfinite(hours) or not 0 < hours <= _MAX_HOURS:
+        hours = _number("hours", hours_text)
+        if not 0 < hours <= _MAX_HOURS:
             raise BadParameter("hours", f"expected a number of hours above 0 and at most {_MAX_HOURS:g}")
     kickoff_from = _moment(query, "kickoff_from")
     kickoff_to = _moment(query, "kickoff_to")
@@ -137,6 +144,9 @@ def parse_board(query: MultiMapping[str], extra: Collection[str] = ()) -> BoardQ
         raise BadParameter("market", f"at most {_MAX_MARKETS} markets")
     picks: list[MarketPick] = []
     for text in texts:
+        _, at, line_text = text.partition("@")
+        if at and line_text.strip() != "main" and not _NUMBER.fullmatch(line_text):  # "5000@2_5" is not 25
+            raise BadParameter("market", f"bad line in {text!r} (expected ID, ID@LINE or ID@main)")
         try:
             pick = MarketPick.parse(text)
         except ValueError as exc:
@@ -211,10 +221,5 @@ def parse_movement(
     line_text = _one(query, "line")
     line = None
     if line_text is not None and line_text.strip():
-        try:
-            line = float(line_text)
-        except ValueError:
-            raise BadParameter("line", f"not a number: {line_text!r}") from None
-        if not math.isfinite(line):
-            raise BadParameter("line", "expected a finite number")
+        line = _number("line", line_text)
     return MovementQuery(market_id=market, line=line, since=_moment(query, "since"))
