@@ -10,7 +10,8 @@ from oddsstore.cli._table import fair_row, market_rows, outcome_row
 from oddsstore.cli.board import table as board_table
 from oddsstore.cli.movement import table as movement_table
 from oddsstore.models import Platform
-from oddsstore.reads import CORE, Board, BoardEvent, BoardOutcome, Movement
+from oddsstore.reads import CORE, Board, BoardEvent, BoardOutcome, Movement, OutcomeMovement, PricePoint
+from oddsstore.reads.common import MarketKey
 
 BP, SB, B9 = Platform.BETPAWA, Platform.SPORTYBET, Platform.BET9JA
 
@@ -74,3 +75,20 @@ def test_a_movement_with_nothing_stored_fits_80_columns_with_long_ids() -> None:
     assert max(len(line) for line in lines) <= 80
     assert lines[-1].startswith(f"no stored prices of market {'M' * 20} line 2.5 for sr:match:")
     assert lines[-1].endswith("…")
+
+
+def test_a_line_reads_alike_in_the_market_label_and_the_movement() -> None:
+    kickoff = datetime(2026, 12, 1, 16, 53, tzinfo=UTC)
+    point = PricePoint(kickoff - timedelta(hours=1), 1, 1.95)
+
+    def group_line(key: MarketKey) -> str:
+        o = OutcomeMovement(BP, key, "1", point, (point,), point, None)
+        return list(movement_table(Movement("1", key[0], None, None, kickoff, False, (o,))))[3]
+
+    handicap = ("3774", -0.5, "asian", -0.5, 0.5)
+    assert market_rows(handicap, "Asian Handicap - FT", {BP: 4.0})[0].startswith(
+        "Asian Handicap - FT -0.5/+0.5 "
+    )
+    assert group_line(handicap) == "betpawa  handicap -0.5/+0.5"
+    assert group_line(("5000", 2.5, None, None, None)) == "betpawa  line 2.5"
+    assert group_line(("3743", None, None, None, None)) == "betpawa"
