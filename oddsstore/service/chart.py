@@ -80,7 +80,7 @@ def movement_svg(series: Sequence[OutcomeMovement], *, end: datetime, title: str
     t1 = max(max(t for t, _ in points), t0 + timedelta(minutes=1))
     lo, hi = min(v for _, v in points), max(v for _, v in points)
     pad = max((hi - lo) * 0.08, 0.02)
-    lo, hi = max(1.0, lo - pad), hi + pad
+    lo, hi = max(min(lo, 1.0), lo - pad), hi + pad  # no padding below 1.0, but never above a price
     plot_w, plot_h = _W - _LEFT - _RIGHT, _H - _TOP - _BOTTOM
 
     def x(t: datetime) -> float:

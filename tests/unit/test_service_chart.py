@@ -82,3 +82,16 @@ def test_every_price_label_names_the_price_at_its_height(top: float) -> None:
     assert len(labels) >= 3
     for price, y in labels:
         assert y == pytest.approx(height(price), abs=0.15), (price, y)
+
+
+def test_every_point_is_inside_the_plot_even_below_evens() -> None:
+    series = [
+        _series(Platform.BET9JA, "1", [(0, 0.95), (30, 1.02)]),
+        _series(Platform.BETPAWA, "1", [(0, 1.4)]),
+    ]
+    root = _parse(movement_svg(series, end=T0 + timedelta(hours=1), title="t"))
+    plot = next(r for r in root.iter("rect") if r.get("class") == "plot")
+    top = float(plot.get("y", "0"))
+    bottom = top + float(plot.get("height", "0"))
+    ys = [float(pt.split(",")[1]) for line in root.iter("polyline") for pt in line.get("points", "").split()]
+    assert ys and all(top <= y <= bottom for y in ys)
