@@ -134,7 +134,5 @@ def _footer(reads: Reads) -> str:
     ttl = reads.settings.board_ttl_s
     # fresh for ttl, then still answered for another ttl while one read refreshes it (service.cache)
     age = f"may be up to {2 * ttl:g} s old (it is cached)" if ttl > 0 else "is read for every request"
-    return (
-        f"The board {age}; an event's page reads the database. "
-        'JSON at <a href="/api/board">/api/board</a>.'
-    )
+    json = '<a href="/api/board">/api/board</a>'
+    return f"The board {age}; an event's page reads the database. JSON at {json}."

@@ -122,9 +122,9 @@ def _filters(query: BoardQuery, sort: str) -> str:
         for h in dict.fromkeys((*_HOURS, current))
     )
     behind = " checked" if query.only_behind else ""
-    kept = "" if query.tournament is None else (  # not in the form's fields: kept as it came
-        f'<input type="hidden" name="tournament" value="{esc(query.tournament)}">'
-    )
+    kept = ""  # the tournament has no field in the form: kept as it came
+    if query.tournament is not None:
+        kept = f'<input type="hidden" name="tournament" value="{esc(query.tournament)}">'
     return (
         '<form class="filters" method="get" action="/">'
         f'<label>Market <select name="market" id="market">{market}</select></label>'
