@@ -22,7 +22,7 @@ from oddsstore.errors import TRANSIENT_DB_ERRORS
 from oddsstore.reads import Movement, UnknownEvent
 from oddsstore.service.api import Reads
 from oddsstore.service.chart import movement_svg, series_of
-from oddsstore.service.params import BadParameter, parse_board, parse_event, parse_movement
+from oddsstore.service.params import BadParameter, parse_board, parse_event, parse_movement, single
 from oddsstore.service.render import CSS, MAX_ROWS, board_body, error_body, event_body, market_label, page
 
 __all__ = ["Pages"]
@@ -57,14 +57,14 @@ async def _answer(call: Callable[[], Awaitable[web.Response]]) -> web.Response:
 
 
 def _sort(query: MultiMapping[str]) -> str:
-    sort = query.get("sort", "kickoff") or "kickoff"
+    sort = single(query, "sort") or "kickoff"
     if sort not in ("kickoff", "gap"):
         raise BadParameter("sort", f"expected kickoff or gap, not {sort!r}")
     return sort
 
 
 def _limit(query: MultiMapping[str]) -> int:
-    text = query.get("limit", "") or str(_DEFAULT_LIMIT)
+    text = single(query, "limit") or str(_DEFAULT_LIMIT)
     # ASCII digits only: str.isdigit() also takes "²", which int() refuses (a 500, not a 400)
     if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_ROWS:
         raise BadParameter("limit", f"expected a number of rows from 1 to {MAX_ROWS}")

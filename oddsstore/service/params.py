@@ -25,6 +25,7 @@ __all__ = [
     "parse_event",
     "parse_movement",
     "pick_text",
+    "single",
     "valid_sportradar_id",
 ]
 
@@ -58,7 +59,8 @@ def _number(name: str, text: str) -> float:
     return value
 
 
-def _one(query: MultiMapping[str], name: str) -> str | None:
+def single(query: MultiMapping[str], name: str) -> str | None:
+    """The one value of ``name`` (``None`` when absent); given twice it is a bad parameter."""
     values = query.getall(name, [])
     if len(values) > 1:
         raise BadParameter(name, "given more than once")
@@ -66,7 +68,7 @@ def _one(query: MultiMapping[str], name: str) -> str | None:
 
 
 def _moment(query: MultiMapping[str], name: str) -> datetime | None:
-    text = _one(query, name)
+    text = single(query, name)
     if text is None or not text.strip():
         return None
     try:
@@ -127,7 +129,7 @@ def pick_text(pick: MarketPick) -> str:
 def parse_board(query: MultiMapping[str], extra: Collection[str] = ()) -> BoardQuery:
     """The board's parameters (``extra``: further names a caller reads itself, such as a page's sort)."""
     _known(query, BOARD_PARAMS | set(extra))
-    hours_text = _one(query, "hours")
+    hours_text = single(query, "hours")
     hours = None
     if hours_text is not None and hours_text.strip():
         hours = _number("hours", hours_text)
@@ -153,7 +155,7 @@ def parse_board(query: MultiMapping[str], extra: Collection[str] = ()) -> BoardQ
             raise BadParameter("market", f"{exc} (expected ID, ID@LINE or ID@main)") from None
         if pick not in picks:
             picks.append(pick)
-    tournament = (_one(query, "tournament") or "").strip() or None
+    tournament = (single(query, "tournament") or "").strip() or None
     if tournament is not None and len(tournament) > _MAX_TEXT:
         raise BadParameter("tournament", f"longer than {_MAX_TEXT} characters")
     return BoardQuery(
@@ -167,7 +169,7 @@ def parse_board(query: MultiMapping[str], extra: Collection[str] = ()) -> BoardQ
 
 
 def _flag(query: MultiMapping[str], name: str) -> bool:
-    text = _one(query, name)
+    text = single(query, name)
     if text is None:
         return False
     if text.strip().lower() in _TRUE:
@@ -190,7 +192,7 @@ class EventQuery:
 
 def parse_event(query: MultiMapping[str], extra: Collection[str] = ()) -> EventQuery:
     _known(query, {"at", "method", *extra})
-    method = _one(query, "method") or FairMethod.MULTIPLICATIVE.value
+    method = single(query, "method") or FairMethod.MULTIPLICATIVE.value
     try:
         how = FairMethod(method)
     except ValueError:
@@ -211,14 +213,14 @@ def parse_movement(
 ) -> MovementQuery:
     """``market`` (required unless ``default_market``), ``line``, ``since``."""
     _known(query, {"market", "line", "since", *extra})
-    market = _one(query, "market") or default_market
+    market = single(query, "market") or default_market
     if market is None:
         raise BadParameter("market", "required (a market id such as 3743)")
     try:
         validate_market_id(market)
     except ValueError as exc:
         raise BadParameter("market", str(exc)) from None
-    line_text = _one(query, "line")
+    line_text = single(query, "line")
     line = None
     if line_text is not None and line_text.strip():
         line = _number("line", line_text)

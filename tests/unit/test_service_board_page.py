@@ -14,7 +14,7 @@ from multidict import MultiDict
 from oddsstore.models import Platform
 from oddsstore.reads import CORE, Board, BoardEvent, BoardMarket, BoardOutcome
 from oddsstore.service.api import Reads, ReadsSettings
-from oddsstore.service.pages import _footer, _limit
+from oddsstore.service.pages import _footer, _limit, _sort
 from oddsstore.service.params import BadParameter, BoardQuery
 from oddsstore.service.render import MAX_ROWS, board_body
 
@@ -63,3 +63,13 @@ def test_the_filter_form_keeps_the_tournament_escaped() -> None:
     hidden = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', form))
     assert hidden == {"sort": "gap", "tournament": "&quot;&gt;&lt;b&gt;Cup"}
     assert "<b>" not in html
+
+
+@pytest.mark.parametrize("name", ["sort", "limit"])
+def test_sort_or_limit_given_twice_is_a_bad_parameter_like_the_boards_own(name: str) -> None:
+    query = MultiDict(
+        [(name, "gap" if name == "sort" else "10"), (name, "kickoff" if name == "sort" else "20")]
+    )
+    with pytest.raises(BadParameter, match="more than once") as bad:
+        _sort(query) if name == "sort" else _limit(query)
+    assert bad.value.name == name
