@@ -141,6 +141,7 @@ async def run_pipeline(
                     snapshots_created=result.snapshots_created,
                     markets_stored=result.markets_stored,
                     history_rows=result.history_rows,
+                    current_rows=result.current_rows,
                     errors=len(result.errors),
                     scrape_ms=scrape_ms,
                     store_ms=store_ms,
