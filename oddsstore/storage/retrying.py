@@ -224,14 +224,19 @@ class RetryingStorer:
         if grace_s is not None:
             wait_s = min(self.policy.flush_timeout_s, grace_s)
         if wait_s > 0 and not flusher.done():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(asyncio.shield(flusher), wait_s)
+            await asyncio.wait({flusher}, timeout=wait_s)  # ends early when give_up() cancels it
         if not flusher.done():
             flusher.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.gather(flusher, return_exceptions=True)
         self._flusher = None
         self._raise_failure()
+
+    def give_up(self) -> None:
+        """Stop retrying the backlog now (a second stop signal): a ``drain`` in progress returns at
+        once and the batches held back are left to :meth:`spill_remaining`."""
+        if self._flusher is not None and not self._flusher.done():
+            self._flusher.cancel()
 
     # --- spilling -----------------------------------------------------------------------------------
 
