@@ -75,8 +75,9 @@ async def store_changes(
     current: Mapping[Owner, Mapping[int, State]],
 ) -> tuple[int, int]:
     """Write the history rows of the snapshots created (``owner id -> CreatedSnapshot`` per side) and
-    update ``current_odds``; return the history rows written and the ``current_odds`` rows changed. ``current`` is the stored state of the
-    batch's (event, site) pairs, read under their advisory locks before the batch wrote any of it."""
+    update ``current_odds``; return the history rows written and the ``current_odds`` rows changed.
+    ``current`` is the stored state of the batch's (event, site) pairs, read under their advisory locks
+    before the batch wrote any of it."""
     history = HistoryRepository(conn)
     keys = {side.markets.key[j] for side, created in sides for j in _created_positions(side, created)}
     shapes = {side.markets.shape[j] for side, created in sides for j in _created_positions(side, created)}
