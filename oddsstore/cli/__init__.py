@@ -28,6 +28,7 @@ from oddsstore.errors import describe
 _COMMANDS = (
     "migrate",
     "cycle",
+    "run",
     "replay",
     "status",
     "odds",

@@ -229,7 +229,8 @@ class CycleMetrics:
         #: per (run, batch): events per site scraped and failed, counted once the batch is stored
         self._pending: dict[tuple[int, int], dict[str, list[int]]] = {}
         self.started_at = clock()
-        self.last: CycleOutcome | None = None
+        self.last: CycleOutcome | None = None  # the last cycle, also one that could not start
+        self.last_ended: CycleOutcome | None = None  # the last cycle that ran (had a run or was skipped)
         self.last_success_at: datetime | None = None
         self.cycles_seen = 0
 
@@ -297,6 +298,8 @@ class CycleMetrics:
         self.cycles.labels(status).inc()
         self.cycles_seen += 1
         self.last = CycleOutcome(run_id=run_id, status=status, ended_at=now, error=error)
+        if status != ERROR:
+            self.last_ended = self.last
         self.last_end.set(now.timestamp())
         if status in SUCCESS:
             self.last_success_at = now

@@ -3,10 +3,11 @@
 - ``/metrics``: the process's :class:`~oddsstore.cycle.metrics.CycleMetrics` registry in Prometheus'
   text format (version 0.0.4);
 - ``/healthz``: ``200`` with a JSON summary when the database answers and, for a loop with an interval,
-  the last cycle ended within two intervals (counted from the loop's start before the first one);
+  the last cycle that ran ended within two intervals (counted from the loop's start before the first);
   ``503`` with the same summary and ``reasons`` otherwise. The summary: ``status`` (``ok`` or
   ``unhealthy``), ``every_s``, ``cycles`` (ended in this process), ``last_cycle`` (this process's last
-  cycle: run id, status, end, error), ``last_success_at``, ``database`` (``ok`` or why not) and
+  cycle that ran: run id, status, end, error), ``last_attempt`` (also one that could not start: the
+  database down), ``last_success_at``, ``database`` (``ok`` or why not) and
   ``last_run`` (the latest finished run in the database, whoever ran it).
 
 :func:`add_health_routes` mounts both on an app (the service's); :func:`create_health_app` is an app
@@ -50,19 +51,20 @@ def health_report(
     reasons: list[str] = []
     if database_error is not None:
         reasons.append(f"the database does not answer: {database_error}")
-    last = metrics.last
+    last, ended = metrics.last, metrics.last_ended
     if every_s is not None:
-        since = last.ended_at if last is not None else metrics.started_at
+        since = ended.ended_at if ended is not None else metrics.started_at
         age = (now - since).total_seconds()
         if age > STALE_INTERVALS * every_s:
-            what = "no cycle has ended" if last is None else f"the last cycle ended {age:.0f} s ago"
+            what = "no cycle has ended" if ended is None else f"the last cycle ended {age:.0f} s ago"
             reasons.append(f"{what} (more than {STALE_INTERVALS} intervals of {every_s:g} s)")
     summary: dict[str, Any] = {
         "status": "unhealthy" if reasons else "ok",
         "reasons": reasons,
         "every_s": every_s,
         "cycles": metrics.cycles_seen,
-        "last_cycle": None if last is None else last.to_dict(),
+        "last_cycle": None if ended is None else ended.to_dict(),
+        "last_attempt": None if last is None else last.to_dict(),
         "last_success_at": None if metrics.last_success_at is None else metrics.last_success_at.isoformat(),
         "database": "ok" if database_error is None else database_error,
         "last_run": None if last_run is None else _run_summary(last_run),
