@@ -33,6 +33,7 @@ _COMMANDS = (
     "status",
     "odds",
     "maintain",
+    "availability",
     "simulator",
     "serve",
     "demo",
