@@ -19,6 +19,7 @@ from typing import Any
 
 import aiohttp
 import asyncpg
+import orjson
 import pytest
 from cycle_checks import run_rows
 from fault_kit import relay_to
@@ -255,3 +256,57 @@ async def test_healthz_is_503_while_the_database_is_away_and_200_once_it_is_back
     assert back["database"] == "ok" and back["reasons"] == []
     assert back["last_cycle"]["run_id"] == back["last_run"]["run_id"] > up["last_cycle"]["run_id"]
     assert code == 0, child.stderr[-4000:]
+
+
+async def test_run_with_max_cycles_and_log_json_logs_json_lines_bound_to_the_run(db_dsn: str) -> None:
+    async with _simulator(10, 0.003) as sim:
+        argv = ["run", "--every", "1", "--max-cycles", "2", "--dsn", db_dsn, "--json", "--log-json"]
+        async with oddsstore(*argv, *site_args(sim)) as child:
+            code = await child.finish(timeout_s=60)
+    admin: asyncpg.Connection[Any] = await asyncpg.connect(db_dsn)
+    try:
+        runs = [r["id"] for r in await admin.fetch("SELECT id FROM scrape_runs ORDER BY id")]
+    finally:
+        await admin.close()
+    records = [orjson.loads(line)["record"] for line in child.stderr.splitlines() if line.startswith("{")]
+    batch_lines = [r for r in records if r["message"].startswith("batch ")]
+    run_lines = [r for r in records if r["message"].startswith("run ")]
+    assert code == 0, child.stderr[-4000:]
+    assert len(runs) == 2 and [e["run_id"] for e in child.events if e["type"] == "CYCLE_COMPLETE"] == runs
+    # every line of the log is a JSON object; the cycles' lines name their run, batch lines their batch
+    assert records and all(line.startswith("{") for line in child.stderr.splitlines() if line.strip())
+    assert [r["extra"]["run_id"] for r in run_lines] == runs
+    assert {r["extra"]["run_id"] for r in batch_lines} == set(runs)
+    assert sorted(r["extra"]["batch_index"] for r in batch_lines) == [0, 0]  # 10 events: one batch a cycle
+
+
+async def test_serve_serves_metrics_and_healthz_for_the_cycles_it_runs(db_dsn: str) -> None:
+    port = _free_port()
+    async with _simulator(10, 0.003) as sim:
+        argv = ["serve", "--dsn", db_dsn, "--port", str(port), "--batch-size", "4"]
+        async with oddsstore(*argv, *site_args(sim)) as child, aiohttp.ClientSession() as session:
+            assert child.proc.stdout is not None
+            line = await asyncio.wait_for(child.proc.stdout.readline(), 60)
+            assert b"oddsstore serve: http://" in line
+            base = f"http://127.0.0.1:{port}"
+            async with session.post(f"{base}/cycles", json={}) as response:
+                run_id = (await response.json())["run_id"]
+            async with session.get(f"{base}/cycles/{run_id}/events") as response:
+                async for _ in response.content:
+                    pass  # to the terminal event
+            _, text = await _get(session, f"{base}/metrics")
+            health_status, health = await _get(session, f"{base}/healthz")
+            child.proc.send_signal(signal.SIGTERM)
+            code = await child.finish()
+    samples = _parse(text)
+    admin: asyncpg.Connection[Any] = await asyncpg.connect(db_dsn)
+    try:
+        db = await _database_figures(admin, run_id)
+    finally:
+        await admin.close()
+    assert code == 0, child.stderr[-4000:]
+    assert _value(samples, "oddsstore_rows_written_total", table="status") == db["status"] == 10
+    assert _value(samples, "oddsstore_rows_written_total", table="history") == db["history"] > 0
+    assert _value(samples, "oddsstore_events_scraped_total", site="betpawa") == db["betpawa_snapshots"]
+    assert _value(samples, "oddsstore_cycles_total", status="completed") == db["runs"]["completed"] == 1
+    assert health_status == 200 and health["last_run"]["run_id"] == run_id == health["last_cycle"]["run_id"]
