@@ -15,12 +15,14 @@ from cycle_checks import run_rows
 from fault_kit import relay_to, settings_for, simulator
 from proc_kit import slow_simulator
 
-from oddsstore.cycle.coordinator import CoordinatorSettings
+from oddsstore.cycle.coordinator import CoordinatorSettings, EventCoordinator
 from oddsstore.cycle.metrics import CycleMetrics
 from oddsstore.cycle.runner import StopRequest
 from oddsstore.cycle.schedule import Scheduler, ScheduleSettings, run_forever
-from oddsstore.db import create_pool
-from oddsstore.progress import BatchComplete, ProgressEvent
+from oddsstore.db import Connection, create_pool
+from oddsstore.models import ScrapeBatch, StoreResult
+from oddsstore.progress import BatchComplete, BatchStart, EventScraped, ProgressEvent
+from oddsstore.storage.batch import store_batch
 from oddsstore.storage.retrying import StorerPolicy
 from oddsstore.storage.spill import SpilledBatch, read_batches
 
@@ -142,3 +144,55 @@ async def test_a_second_stop_ends_the_grace_at_once_and_spills_what_was_held_bac
     spilled = [x for x in read_batches(tmp_path / f"run-{run_id}.jsonl") if isinstance(x, SpilledBatch)]
     assert len(spilled) >= 2  # held back, then written to the spill file, not lost
     assert all("stopped by signal (SIGTERM)" in x.reason for x in spilled)
+
+
+async def test_a_stop_stores_the_batches_already_scraped_in_its_grace(
+    pool: asyncpg.Pool[Any], conn: asyncpg.Connection[Any], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    gate = asyncio.Event()  # the database is slow: batches from the second on wait for it
+
+    async def slow_store(
+        self: EventCoordinator, db: Connection, batch: ScrapeBatch, run_id: int
+    ) -> StoreResult:
+        if batch.batch_index >= 1:
+            await gate.wait()
+        return await store_batch(db, batch, run_id)
+
+    monkeypatch.setattr(EventCoordinator, "store_batch_results", slow_store)
+    sizes: dict[int, int] = {}
+    scraped: dict[int, list[str]] = {}
+    stopped = asyncio.Event()
+    async with slow_simulator(60) as sim:
+        scheduler = Scheduler(
+            pool,
+            settings_for(sim),
+            ScheduleSettings(every_s=60),
+            coordinator_settings=CoordinatorSettings(batch_size=5, spill_dir=tmp_path),
+        )
+
+        def on_event(event: ProgressEvent) -> None:
+            if isinstance(event, BatchStart):
+                sizes[event.batch_index] = event.events
+            elif isinstance(event, EventScraped):
+                scraped.setdefault(event.batch_index, []).append(event.sportradar_id)
+                if not stopped.is_set() and len(scraped.get(2, ())) == sizes.get(2):
+                    # batch 1 is being stored (slowly), batch 2 is scraped in full and waits
+                    task.cancel(StopRequest(reason="stopped by the host", grace_s=30))
+                    stopped.set()
+
+        scheduler.on_event = on_event
+        task = asyncio.create_task(scheduler.run())
+        await asyncio.wait_for(stopped.wait(), 60)
+        await asyncio.sleep(0.3)  # the stop reaches the store it overtakes
+        gate.set()  # the database answers again, within the stop's grace
+        with pytest.raises(asyncio.CancelledError):
+            await asyncio.wait_for(task, 60)
+    run = await conn.fetchrow("SELECT * FROM scrape_runs")
+    assert run is not None
+    stored = {r["sportradar_id"] for r in await conn.fetch("SELECT sportradar_id FROM event_scrape_status")}
+    in_full = {sr for index in (0, 1, 2) for sr in scraped[index]}
+    assert len(in_full) == sizes[0] + sizes[1] + sizes[2] == 15
+    assert in_full <= stored  # every batch scraped in full by the stop is stored, none dropped
+    assert run["status"] == "failed" and run["error"] == "stopped by the host", run["error"]
+    assert (await run_rows(conn, run["id"])).status_rows == run["events_scraped"] + run["events_failed"]
+    assert await asyncio.to_thread(lambda: list(tmp_path.iterdir())) == []  # stored in the grace: no spill
