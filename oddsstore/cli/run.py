@@ -73,7 +73,8 @@ def register(subparsers: Any) -> None:
         "--stop-timeout",
         type=positive_float,
         default=DEFAULT_STOP_TIMEOUT_S,
-        help=f"seconds a stopped cycle may still store what it holds (default {DEFAULT_STOP_TIMEOUT_S:g})",
+        help=f"seconds a stopped cycle may still store what it holds (default {DEFAULT_STOP_TIMEOUT_S:g}; "
+        "at most --flush-timeout)",
     )
     parser.add_argument(
         "--retention-days",
