@@ -1,5 +1,6 @@
-"""``oddsstore serve``: the cycle service (POST /cycles, SSE progress, run reports), the comparison reads
-(``/api/...``) and the web pages on loopback. ``--board-ttl`` sets how long a board answer is reused.
+"""``oddsstore serve``: the cycle service (POST /cycles, SSE progress, run reports, /metrics, /healthz),
+the comparison reads (``/api/...``) and the web pages on loopback. ``--board-ttl`` sets how long a board
+answer is reused.
 
 ``--token`` (or ``$ODDSSTORE_TOKEN``) makes ``POST`` need ``Authorization: Bearer TOKEN``; binding beyond
 loopback (``--host``) is refused without one, and then every request needs it. SIGTERM and SIGINT stop
@@ -23,11 +24,13 @@ from oddsstore.cli._signals import run_stoppable
 from oddsstore.cli._tuning import tune_gc
 from oddsstore.clients import ClientSettings
 from oddsstore.cycle.coordinator import CoordinatorSettings
+from oddsstore.cycle.metrics import CycleMetrics
 from oddsstore.cycle.runner import StopRequest
 from oddsstore.db import create_pool, mask_dsn
 from oddsstore.models import Platform
 from oddsstore.service.api import DEFAULT_BOARD_TTL_S, ReadsSettings
 from oddsstore.service.app import SERVICE_KEY, AccessPolicy, CycleService, create_app, is_loopback
+from oddsstore.service.health import add_health_routes
 
 TOKEN_ENV = "ODDSSTORE_TOKEN"  # noqa: S105 - the variable's name, not a token
 
@@ -91,6 +94,8 @@ async def serve(
     )
     service = app[SERVICE_KEY]
     assert isinstance(service, CycleService)
+    service.metrics = CycleMetrics()
+    add_health_routes(app, pool=pool, metrics=service.metrics, every_s=None)  # GET /metrics, /healthz
     runner = web.AppRunner(app)
     try:
         await runner.setup()

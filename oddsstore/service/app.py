@@ -42,6 +42,7 @@ from loguru import logger
 
 from oddsstore.clients import ClientSettings, open_clients
 from oddsstore.cycle.coordinator import CoordinatorSettings, EventCoordinator
+from oddsstore.cycle.metrics import CycleMetrics
 from oddsstore.cycle.runner import StopRequest
 from oddsstore.errors import DB_FAILURES, TRANSIENT_DB_ERRORS
 from oddsstore.models import ALL_PLATFORMS, Platform, RunStatus
@@ -211,6 +212,7 @@ class CycleService:
         self._starting = asyncio.Lock()  # check-and-reserve of ``current`` spans an await
         #: how a shutdown stops the running cycle (a host that got a signal sets its reason here)
         self.stop_request = StopRequest(reason=_SHUTDOWN)
+        self.metrics: CycleMetrics | None = None  # fed by every cycle when set (see service.health)
 
     def add_routes(self, app: web.Application, prefix: str = "") -> None:
         app.router.add_post(f"{prefix}/cycles", self.post_cycle)
@@ -250,8 +252,12 @@ class CycleService:
         try:
             async with open_clients(self.client_settings, self.session, platforms=self.platforms) as clients:
                 coordinator = EventCoordinator(clients, self.coordinator_settings)
+                if self.metrics is not None:
+                    self.metrics.watch_clients(clients)
                 async with contextlib.aclosing(coordinator.run_full_cycle(self.pool, run_id)) as progress:
                     async for event in progress:
+                        if self.metrics is not None:
+                            self.metrics.observe(event)
                         await stream.publish(event)
             reason = "the cycle ended without a final event"
         except Exception as exc:
