@@ -3,7 +3,6 @@ a bad one raises :class:`BadParameter` naming it, which the routes answer with `
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Collection
 from datetime import datetime, timedelta
@@ -12,7 +11,7 @@ import attrs
 from multidict import MultiMapping
 
 from oddsstore.models import utcnow
-from oddsstore.reads.common import CORE, MarketPick, parse_moment, validate_market_id
+from oddsstore.reads.common import CORE, MarketPick, parse_moment, parse_number, validate_market_id
 from oddsstore.reads.fair import FairMethod
 
 __all__ = [
@@ -34,8 +33,6 @@ _MAX_HOURS = 24.0 * 366
 _MAX_MARKETS = 40
 _MAX_TEXT = 200
 _SPORTRADAR_ID = re.compile(r"[0-9A-Za-z:_.-]{1,64}")
-# A plain decimal number in ASCII: float() alone also reads "1_0" as 10 and other scripts' digits
-_NUMBER = re.compile(r"\s*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
 
@@ -53,10 +50,10 @@ class BadParameter(ValueError):
 
 def _number(name: str, text: str) -> float:
     """``text`` as a finite decimal number, else :class:`BadParameter` naming ``name``."""
-    value = float(text) if _NUMBER.fullmatch(text) else math.nan
-    if not math.isfinite(value):
-        raise BadParameter(name, f"not a finite number: {text!r}")
-    return value
+    try:
+        return parse_number(text)
+    except ValueError as exc:
+        raise BadParameter(name, str(exc)) from None
 
 
 def single(query: MultiMapping[str], name: str) -> str | None:
@@ -146,13 +143,10 @@ def parse_board(query: MultiMapping[str], extra: Collection[str] = ()) -> BoardQ
         raise BadParameter("market", f"at most {_MAX_MARKETS} markets")
     picks: list[MarketPick] = []
     for text in texts:
-        _, at, line_text = text.partition("@")
-        if at and line_text.strip() != "main" and not _NUMBER.fullmatch(line_text):  # "5000@2_5" is not 25
-            raise BadParameter("market", f"bad line in {text!r} (expected ID, ID@LINE or ID@main)")
         try:
             pick = MarketPick.parse(text)
         except ValueError as exc:
-            raise BadParameter("market", f"{exc} (expected ID, ID@LINE or ID@main)") from None
+            raise BadParameter("market", str(exc)) from None
         if pick not in picks:
             picks.append(pick)
     tournament = (single(query, "tournament") or "").strip() or None
