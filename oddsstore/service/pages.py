@@ -23,7 +23,16 @@ from oddsstore.reads import Movement, UnknownEvent
 from oddsstore.service.api import Reads
 from oddsstore.service.chart import movement_svg, series_of
 from oddsstore.service.params import BadParameter, parse_board, parse_event, parse_movement, single
-from oddsstore.service.render import CSS, MAX_ROWS, board_body, error_body, event_body, market_label, page
+from oddsstore.service.render import (
+    CSS,
+    MAX_ROWS,
+    board_body,
+    error_body,
+    event_body,
+    events_text,
+    market_label,
+    page,
+)
 
 __all__ = ["Pages"]
 
@@ -92,7 +101,7 @@ class Pages:
             query = parse_board(request.query, extra=("sort", "limit"))
             sort, limit = _sort(request.query), _limit(request.query)
             board = await self.reads.board(query)
-            title = f"Board ({len(board.events)} events) · oddsstore"
+            title = f"Board ({events_text(len(board.events))}) · oddsstore"
             return _html(page(title, board_body(board, query, sort=sort, limit=limit), _footer(self.reads)))
 
         return await _answer(go)

@@ -169,7 +169,8 @@ def board_body(board: Board, query: BoardQuery, *, sort: str, limit: int) -> str
         + f'<p class="sorts">Sort: {sorts}</p>'
         + '<p class="note">▲ green: BetPawa has the best price (or level); ▼ red: a competitor pays more. '
         "Gap = BetPawa / best competitor &minus; 1.</p>"
-        + f'<p class="note" id="count">{len(board.events)} events, showing {shown} of {len(rows)} prices'
+        + f'<p class="note" id="count">{events_text(len(board.events))}, '
+        + f"showing {shown} of {len(rows)} prices"
         + f'{more} · <a href="{csv}">CSV</a> · <a href="{_link("/api/board", base)}">JSON</a></p>'
         + '<table id="board"><thead><tr><th>Kickoff (UTC)</th><th>Match</th>'
         + f'<th>Market</th><th>Outcome</th>{head}<th>Best competitor</th><th class="num">Gap</th>'
@@ -338,3 +339,8 @@ def _pct(value: float | None) -> str:
 
 def error_body(status: int, message: str) -> str:
     return f'<h1>{status}</h1><p class="error">{esc(message)}</p><p><a href="/">Back to the board</a></p>'
+
+
+def events_text(n: int) -> str:
+    """``1 event``, ``2 events``."""
+    return f"{n} event" if n == 1 else f"{n} events"

@@ -56,6 +56,7 @@ async def test_the_pages_escape_stored_names_and_colour_rows_by_the_stored_price
         k: "behind" if best > bp else "ahead" for k, (bp, best) in stored.items()
     }
     assert [r[1] for r in rows] == ["9001"] * 3 + ["9003"] * 3 + ["9002"] * 3  # kickoff order
+    assert f"{len(stored) // 3} events, showing {len(stored)} of {len(stored)} prices" in board
     assert css[0] == 200 and css[1].startswith("text/css")
     assert bad[0] == bad_limit[0] == 400 and "sort" in bad[2] and "limit" in bad_limit[2]
     assert unknown[0] == 404 and "404404" in unknown[2]
