@@ -65,8 +65,8 @@ class MarketPick:
 
     @classmethod
     def parse(cls, text: str) -> MarketPick:
-        market_id, _, line = text.strip().partition("@")
-        if not line:
+        market_id, at, line = text.strip().partition("@")
+        if not at:
             return cls(market_id)
         if line == "main":
             return cls(market_id, main=True)
