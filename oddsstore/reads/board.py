@@ -29,7 +29,17 @@ from oddsstore.reads.common import (
 from oddsstore.reads.fair import book_margin, is_complete
 from oddsstore.repositories.odds_codec import decode_odds
 
-__all__ = ["Board", "BoardEvent", "BoardMarket", "BoardOutcome", "Catalogue", "build_board"]
+__all__ = [
+    "Board",
+    "BoardEvent",
+    "BoardMarket",
+    "BoardOutcome",
+    "Catalogue",
+    "build_board",
+    "main_lines",
+    "main_only_keys",
+    "with_lines",
+]
 
 _PLATFORMS = {1: Platform.BETPAWA, 2: Platform.SPORTYBET, 3: Platform.BET9JA}  # bookmakers.id
 _SLUGS = {p: p.value for p in Platform}  # a plain str, without the enum's property lookup
@@ -257,6 +267,7 @@ def _event_markets(
     catalogue: Catalogue,
     serves: _Serves,
     two_way: Collection[int],
+    chosen: Mapping[tuple[str, int], int],
     row: Mapping[str, Any],
 ) -> tuple[BoardMarket, ...]:
     key_ids = row["key_ids"]
@@ -274,11 +285,13 @@ def _event_markets(
             else:
                 per_key[key_id] = [i]
     out: list[BoardMarket] = []
-    for pick, per_key in zip(picks, per_pick, strict=True):
+    for n, (pick, per_key) in enumerate(zip(picks, per_pick, strict=True)):
         if not per_key:
             continue
         if pick.main:
-            wanted = _main_key([i for rows in per_key.values() for i in rows], columns, keys, two_way)
+            wanted = chosen.get((row["sportradar_id"], n))
+            if wanted is None:  # BetPawa prices no main line: the competitors' lines decide
+                wanted = _main_key([i for rows in per_key.values() for i in rows], columns, keys, two_way)
             per_key = {} if wanted is None else {wanted: per_key[wanted]}
         for key_id in sorted(per_key, key=lambda k: line_order(keys[k])) if len(per_key) > 1 else per_key:
             listed = [
@@ -289,6 +302,80 @@ def _event_markets(
     return tuple(out)
 
 
+def _serves(catalogue: Catalogue, picks: Sequence[MarketPick]) -> dict[int, list[int]]:
+    return {
+        key_id: [
+            n
+            for n, pick in enumerate(picks)
+            if key[0] == pick.market_id and (pick.line is None or key[1] == pick.line)
+        ]
+        for key_id, key in catalogue.keys.items()
+    }
+
+
+def _two_way(catalogue: Catalogue) -> set[int]:
+    return {sid for sid, (_, names) in catalogue.shapes.items() if len(names) == 2 and names[0] != names[1]}
+
+
+def main_only_keys(catalogue: Catalogue, picks: Sequence[MarketPick]) -> list[int]:
+    """The keys only main-line picks take: ``select_board`` leaves their competitor markets out."""
+    return [
+        k for k, served in _serves(catalogue, picks).items() if served and all(picks[n].main for n in served)
+    ]
+
+
+def main_lines(
+    rows: Iterable[Mapping[str, Any]], catalogue: Catalogue, picks: Sequence[MarketPick]
+) -> tuple[dict[tuple[str, int], int], list[tuple[str, int]]]:
+    """For every event of ``select_board`` and main-line pick (its position): BetPawa's main line when
+    BetPawa prices one, and the (sportradar id, key id) pairs whose competitor markets the board still
+    needs (``select_board_lines``): that line, or every line of the pick when BetPawa prices none."""
+    serves = _serves(catalogue, picks)
+    only_main = set(main_only_keys(catalogue, picks))
+    two_way = _two_way(catalogue)
+    mains = [n for n, pick in enumerate(picks) if pick.main]
+    chosen: dict[tuple[str, int], int] = {}
+    wanted: list[tuple[str, int]] = []
+    for r in rows:
+        sr, key_ids = r["sportradar_id"], r["key_ids"] or ()
+        columns: _Columns = (r["platforms"] or (), key_ids, r["shape_ids"] or (), r["odds"] or ())
+        for n in mains:
+            betpawa = [i for i, k in enumerate(key_ids) if n in serves[k] and columns[0][i] == 1]
+            line = _main_key(betpawa, columns, catalogue.keys, two_way)
+            if line is not None:
+                chosen[(sr, n)] = line
+                if line in only_main:
+                    wanted.append((sr, line))
+            else:
+                wanted.extend((sr, k) for k in only_main if n in serves[k])
+    return chosen, wanted
+
+
+def with_lines(
+    rows: Iterable[Mapping[str, Any]], lines: Iterable[Mapping[str, Any]]
+) -> list[Mapping[str, Any]]:
+    """``select_board`` rows with the competitors' main lines (``select_board_lines`` rows) added."""
+    extra: dict[str, list[Mapping[str, Any]]] = {}
+    for line in lines:
+        extra.setdefault(line["sportradar_id"], []).append(line)
+    out: list[Mapping[str, Any]] = []
+    for r in rows:
+        added = extra.get(r["sportradar_id"])
+        if not added:
+            out.append(r)
+            continue
+        merged = dict(r)
+        for column, field in (
+            ("platforms", "bookmaker_id"),
+            ("key_ids", "key_id"),
+            ("shape_ids", "shape_id"),
+            ("odds", "odds"),
+        ):
+            merged[column] = [*(r[column] or ()), *(a[field] for a in added)]
+        out.append(merged)
+    return out
+
+
 def build_board(
     rows: Iterable[Mapping[str, Any]],
     catalogue: Catalogue,
@@ -297,22 +384,16 @@ def build_board(
     kickoff_from: datetime,
     kickoff_to: datetime | None,
     only_behind: bool,
+    chosen: Mapping[tuple[str, int], int] | None = None,
 ) -> Board:
-    """The board from ``select_board`` rows (one per event, in kickoff order) and the catalogue."""
-    two_way = {
-        sid for sid, (_, names) in catalogue.shapes.items() if len(names) == 2 and names[0] != names[1]
-    }
-    serves = {
-        key_id: [
-            n
-            for n, pick in enumerate(picks)
-            if key[0] == pick.market_id and (pick.line is None or key[1] == pick.line)
-        ]
-        for key_id, key in catalogue.keys.items()
-    }
+    """The board from ``select_board`` rows (one per event, in kickoff order; with the competitors'
+    main lines added by ``with_lines``), the catalogue and the main lines ``main_lines`` chose."""
+    two_way = _two_way(catalogue)
+    serves = _serves(catalogue, picks)
+    chosen = chosen or {}
     events: list[BoardEvent] = []
     for r in rows:
-        markets = _event_markets(picks, catalogue, serves, two_way, r)
+        markets = _event_markets(picks, catalogue, serves, two_way, chosen, r)
         if only_behind:
             markets = tuple(
                 attrs.evolve(m, outcomes=tuple(o for o in m.outcomes if o.behind))
