@@ -3,7 +3,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install lint test demo bench-store bench-cycle bench-history bench-reads soak clean
+.PHONY: install lint test demo screenshot bench-store bench-cycle bench-history bench-reads soak clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 lint: $(STAMP)
-	$(BIN)/ruff check oddsstore tests benchmarks
+	$(BIN)/ruff check oddsstore tests benchmarks docs
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
@@ -23,6 +23,9 @@ test: lint
 
 demo: $(STAMP)
 	$(BIN)/oddsstore demo
+
+screenshot: $(STAMP)
+	$(BIN)/python docs/screenshot.py
 
 bench-store: $(STAMP)
 	$(BIN)/python benchmarks/store.py

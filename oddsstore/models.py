@@ -165,7 +165,9 @@ class StoreResult:
     ``events_stored``: status rows written; ``snapshots_created``: snapshots written (one per event and
     site that returned it); ``markets_stored``: the markets those snapshots hold (a full snapshot's
     worth, what reading them back gives); ``history_rows``: rows written to the change-only history
-    (markets first seen, changed, closed, back again), at most ``markets_stored`` plus the closings.
+    (markets first seen, changed, closed, back again), at most ``markets_stored`` plus the closings;
+    ``current_rows``: the ``current_odds`` rows those changes added, updated or deleted (one per history
+    row, except for a late snapshot of an older run, which leaves the current state alone).
     """
 
     events_stored: int
@@ -173,6 +175,7 @@ class StoreResult:
     markets_stored: int
     errors: tuple[str, ...] = ()  # human-readable: one line per failed site or rejected-market group
     history_rows: int = 0
+    current_rows: int = 0  # current_odds rows the history rows brought along (added, updated, deleted)
 
 
 @attrs.frozen(slots=True)

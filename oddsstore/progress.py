@@ -144,6 +144,7 @@ class BatchComplete(ProgressEvent):
     scrape_ms: int
     store_ms: int
     history_rows: int = 0  # rows written to odds_history (StoreResult.history_rows)
+    current_rows: int = 0  # current_odds rows added, updated or deleted (StoreResult.current_rows)
 
 
 @attrs.frozen(slots=True, kw_only=True)

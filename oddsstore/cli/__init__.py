@@ -28,6 +28,7 @@ from oddsstore.errors import describe
 _COMMANDS = (
     "migrate",
     "cycle",
+    "run",
     "replay",
     "status",
     "odds",
@@ -35,6 +36,7 @@ _COMMANDS = (
     "event",
     "movement",
     "maintain",
+    "availability",
     "simulator",
     "serve",
     "demo",

@@ -3,7 +3,8 @@
 :func:`run_stoppable` runs a command's main coroutine in a task; the first SIGTERM or SIGINT cancels it
 with a :class:`~oddsstore.cycle.runner.StopRequest` (a cycle then stops taking new work, gives storing a
 bounded grace, spills what is left and finalizes its run as ``stopped by signal (SIGTERM)``); further
-signals are reported and ignored while that runs (it is bounded). The command then exits with
+signals are reported and ignored while that runs (it is bounded), or, for a command that gives the
+stop a longer deadline (``run``), end that deadline at once (``on_again``). The command then exits with
 :func:`signal_exit_code` (128 + the signal's number: 143 for SIGTERM, 130 for SIGINT) or, for a
 service whose normal end is a signal, 0.
 """
@@ -14,7 +15,7 @@ import asyncio
 import contextlib
 import signal
 import sys
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 import attrs
@@ -47,10 +48,15 @@ class Stopped:
 
 
 async def run_stoppable(
-    main: Coroutine[Any, Any, T], command: str, *, grace_s: float = STOP_GRACE_S
+    main: Coroutine[Any, Any, T],
+    command: str,
+    *,
+    grace_s: float = STOP_GRACE_S,
+    on_again: Callable[[], None] | None = None,
 ) -> tuple[T | None, Stopped]:
     """Run ``main`` until it returns or a stop signal has wound it down: ``(result, stopped)``;
-    ``result`` is ``None`` and ``stopped.signum`` set when a signal stopped it."""
+    ``result`` is ``None`` and ``stopped.signum`` set when a signal stopped it. With ``on_again``, a
+    further signal calls it (stop at once, still finalizing) instead of only being reported."""
     loop = asyncio.get_running_loop()
     task = asyncio.ensure_future(main)
     stopped = Stopped()
@@ -58,6 +64,10 @@ async def run_stoppable(
     def on_signal(signum: int) -> None:
         name = signal.Signals(signum).name
         if stopped.signum is not None:
+            if on_again is not None:
+                print(f"oddsstore {command}: {name} again: stopping at once", file=sys.stderr)
+                on_again()
+                return
             print(f"oddsstore {command}: {name} again: still stopping (bounded)", file=sys.stderr)
             return
         stopped.signum = signum

@@ -5,6 +5,10 @@ simulator as a child process, migrates, runs one cycle with a live progress bar,
 discovered/scraped/failed, what was stored, the time per phase and a side-by-side 1X2 table with each
 site's margin, read back from the database. ``--json`` ends the output with one JSON line.
 
+``--serve`` then serves the board and the event pages (and the whole service, its cycles against a
+fresh simulator of the same board) on 127.0.0.1 until Ctrl-C or SIGTERM, and exits 0; ``--port``
+(default 8080, or a free port when 8080 is taken).
+
 Defaults (1,000 events, latencies x0.02) take about half a minute on 2 cores: at that scale the cycle
 is bound by CPU (parsing and storing ~2,500 payloads), not by the sites' limits.
 """
@@ -14,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import socket
 import sys
 import time
 import warnings
@@ -22,6 +27,7 @@ from typing import Any
 import orjson
 from loguru import logger
 
+from oddsstore.cli._signals import run_stoppable
 from oddsstore.cli._simproc import simulator_process
 from oddsstore.cli._tuning import tune_gc
 from oddsstore.clients import ClientSettings, open_clients
@@ -43,6 +49,7 @@ from oddsstore.reads.fair import margin as market_margin
 from oddsstore.service.reports import RunReport, load_report
 
 ONE_X_TWO = "3743"
+SERVE_PORT = 8080
 BET9JA_PACING_S = 0.025  # the real limit, scaled like the simulator's latencies
 
 
@@ -60,7 +67,22 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--batch-size", type=int, default=50, help="events per stored batch (default 50)")
     parser.add_argument("--table", type=int, default=5, help="events in the 1X2 table (default 5)")
     parser.add_argument("--json", action="store_true", help="end with one JSON line of the results")
+    parser.add_argument(
+        "--serve", action="store_true", help="then serve the board on 127.0.0.1 until Ctrl-C (see --port)"
+    )
+    parser.add_argument(
+        "--port",
+        type=_port,
+        default=None,
+        help=f"port for --serve (default {SERVE_PORT}, or a free one when it is taken; 0: a free one)",
+    )
     parser.set_defaults(func=run)
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"not a port (0-65535): {text!r}")
+    return int(text)
 
 
 def scaled_settings(base_urls: dict[Platform, str], time_scale: float) -> ClientSettings:
@@ -241,17 +263,77 @@ async def _one_x_two_table(conn: Connection, report: RunReport, targets: Any, li
     return lines
 
 
+class PortUnavailable(RuntimeError):
+    """``--serve`` cannot listen on the port asked for."""
+
+
+def _listening_socket(port: int | None) -> socket.socket:
+    """A loopback socket on ``port``; with no port given, 8080 or else a free one."""
+    for candidate in (SERVE_PORT, 0) if port is None else (port,):
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", candidate))
+        except OSError as exc:
+            sock.close()
+            if port is not None or candidate == 0:
+                raise PortUnavailable(
+                    f"cannot listen on 127.0.0.1:{candidate}: {exc.strerror or exc}"
+                ) from exc
+            continue
+        return sock
+    raise AssertionError("unreachable: port 0 always binds")
+
+
+async def _serve(dsn: str, args: argparse.Namespace, sock: socket.socket) -> None:
+    """The app on ``sock`` until cancelled (by a signal, through ``run_stoppable``)."""
+    from aiohttp import web
+
+    from oddsstore.service.app import create_app
+
+    pool = await create_pool(dsn, min_size=1, max_size=4)
+    try:
+        async with simulator_process(
+            events=args.events, seed=args.seed, time_scale=args.time_scale, faults=args.faults
+        ) as sim:
+            options = CoordinatorSettings(batch_size=args.batch_size, trigger="demo")
+            app = create_app(
+                pool, scaled_settings(sim.base_urls, args.time_scale), coordinator_settings=options
+            )
+            runner = web.AppRunner(app)
+            await runner.setup()
+            try:
+                await web.SockSite(runner, sock).start()
+                port = sock.getsockname()[1]
+                print(f"\noddsstore demo: the board is at http://127.0.0.1:{port}/  (Ctrl-C to stop)")
+                sys.stdout.flush()
+                await asyncio.Event().wait()
+            finally:
+                await runner.cleanup()
+    finally:
+        await pool.close()
+
+
+async def _cycle_then_serve(dsn: str, args: argparse.Namespace) -> int:
+    if not args.serve:
+        return await _cycle(dsn, args)
+    with _listening_socket(args.port) as sock:  # a port taken is said before the cycle, not after
+        await _cycle(dsn, args)
+        await run_stoppable(_serve(dsn, args, sock), "demo")
+    return 0
+
+
 async def _demo(args: argparse.Namespace) -> int:
     if args.dsn:
         logger.info("demo on {}", mask_dsn(args.dsn))
-        return await _cycle(args.dsn, args)
+        return await _cycle_then_serve(args.dsn, args)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from oddsstore.devtools.embedded import embedded_postgres
 
         print("starting a private PostgreSQL ...", file=sys.stderr)
         async with embedded_postgres() as dsn:
-            return await _cycle(dsn, args)
+            return await _cycle_then_serve(dsn, args)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -266,4 +348,9 @@ def run(args: argparse.Namespace) -> int:
         return asyncio.run(_demo(args))
     except ConnectionError as exc:
         print(f"oddsstore demo: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # --serve: the port is taken
+        print(
+            f"oddsstore demo: cannot listen on 127.0.0.1:{args.port}: {exc.strerror or exc}", file=sys.stderr
+        )
         return 1

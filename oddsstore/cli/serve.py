@@ -1,4 +1,6 @@
-"""``oddsstore serve``: the cycle service (POST /cycles, SSE progress, run reports) on loopback.
+"""``oddsstore serve``: the cycle service (POST /cycles, SSE progress, run reports, /metrics, /healthz),
+the comparison reads (``/api/...``) and the web pages on loopback. ``--board-ttl`` sets how long a board
+answer is reused.
 
 ``--token`` (or ``$ODDSSTORE_TOKEN``) makes ``POST`` need ``Authorization: Bearer TOKEN``; binding beyond
 loopback (``--host``) is refused without one, and then every request needs it. SIGTERM and SIGINT stop
@@ -22,10 +24,13 @@ from oddsstore.cli._signals import run_stoppable
 from oddsstore.cli._tuning import tune_gc
 from oddsstore.clients import ClientSettings
 from oddsstore.cycle.coordinator import CoordinatorSettings
+from oddsstore.cycle.metrics import CycleMetrics
 from oddsstore.cycle.runner import StopRequest
 from oddsstore.db import create_pool, mask_dsn
 from oddsstore.models import Platform
+from oddsstore.service.api import DEFAULT_BOARD_TTL_S, ReadsSettings
 from oddsstore.service.app import SERVICE_KEY, AccessPolicy, CycleService, create_app, is_loopback
+from oddsstore.service.health import add_health_routes
 
 TOKEN_ENV = "ODDSSTORE_TOKEN"  # noqa: S105 - the variable's name, not a token
 
@@ -48,7 +53,24 @@ def register(subparsers: Any) -> None:
         metavar="NAME",
         help="another name clients may use in the Host header (a DNS name of this machine); repeatable",
     )
+    parser.add_argument(
+        "--board-ttl",
+        type=_ttl,
+        default=DEFAULT_BOARD_TTL_S,
+        metavar="SECONDS",
+        help=f"reuse a board answer this long (0-3600; default {DEFAULT_BOARD_TTL_S:g}): it can be that old",
+    )
     parser.set_defaults(func=run, trigger="api")
+
+
+def _ttl(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 <= value <= 3600:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 3600 seconds, not {text}")
+    return value
 
 
 async def serve(
@@ -59,19 +81,30 @@ async def serve(
     host: str,
     port: int,
     access: AccessPolicy | None = None,
+    reads: ReadsSettings | None = None,
 ) -> None:
     pool = await create_pool(dsn, min_size=2, max_size=6)
     app = create_app(
-        pool, settings, platforms=platforms, coordinator_settings=options, access=access or AccessPolicy()
+        pool,
+        settings,
+        platforms=platforms,
+        coordinator_settings=options,
+        access=access or AccessPolicy(),
+        reads=reads,
     )
     service = app[SERVICE_KEY]
     assert isinstance(service, CycleService)
+    service.metrics = CycleMetrics()
+    add_health_routes(app, pool=pool, metrics=service.metrics, every_s=None)  # GET /metrics, /healthz
     runner = web.AppRunner(app)
     try:
         await runner.setup()
         await web.TCPSite(runner, host, port).start()
         logger.info("serving on http://{}:{} (database {})", host, port, mask_dsn(dsn))
-        print(f"oddsstore serve: http://{host}:{port}  (POST /cycles, GET /cycles/ID/events, GET /runs/ID)")
+        print(
+            f"oddsstore serve: http://{host}:{port}  (the board at /, GET /api/board, POST /cycles, "
+            "GET /cycles/ID/events, GET /runs/ID)"
+        )
         sys.stdout.flush()
         await asyncio.Event().wait()
     except asyncio.CancelledError as exc:
@@ -103,7 +136,14 @@ def run(args: argparse.Namespace) -> int:
     async def main() -> None:
         await run_stoppable(
             serve(
-                inputs.dsn, inputs.settings, inputs.platforms, inputs.options, args.host, args.port, access
+                inputs.dsn,
+                inputs.settings,
+                inputs.platforms,
+                inputs.options,
+                args.host,
+                args.port,
+                access,
+                ReadsSettings(board_ttl_s=args.board_ttl),
             ),
             "serve",
         )

@@ -13,6 +13,9 @@ Three cooperating tasks:
   reports it stored through the callback given to its ``on_late_store`` (also after this function
   returned, while the cycle drains the storer).
 
+When the pipeline ends early (a stop, an error), the batches scraped in full are handed to a deferring
+storer's ``hold``: stored within a stop's grace or spilled, never dropped.
+
 So storing batch k overlaps scraping batches k+1 and k+2, and memory stays bounded whatever the sites
 or the database do: at most ``scrape_window + 2`` batches are alive (one being stored, one queued for
 storage, and the window's batches being scraped or scraped and waiting for the queue's one slot).
@@ -84,8 +87,42 @@ async def run_pipeline(
     """Scrape and store ``batches`` in order, updating ``totals`` as each batch is stored.
 
     ``after_batch(events_scraped, events_failed, result)`` runs after each batch is stored. Any
-    exception (a storer failure, a cancellation) cancels every task of the pipeline and propagates.
+    exception (a storer failure, a cancellation) cancels every task of the pipeline and propagates;
+    the batches scraped in full by then go to a deferring storer's :meth:`hold`, to be stored in a
+    stop's grace or spilled, never dropped (one whose store was overtaken the storer holds itself).
     """
+    ready: dict[int, ScrapeBatch] = {}  # scraped in full, not handed to the storer yet
+    try:
+        await _run_pipeline(
+            scrape_event,
+            batches,
+            scrape_window=scrape_window,
+            run_id=run_id,
+            storer=storer,
+            emit=emit,
+            totals=totals,
+            after_batch=after_batch,
+            ready=ready,
+        )
+    except BaseException:
+        if isinstance(storer, DeferringStorer):
+            for index in sorted(ready):
+                storer.hold(ready[index], run_id)
+        raise
+
+
+async def _run_pipeline(
+    scrape_event: ScrapeEvent,
+    batches: Sequence[tuple[EventTarget, ...]],
+    *,
+    scrape_window: int,
+    run_id: int,
+    storer: BatchStorer,
+    emit: Emit,
+    totals: CycleTotals,
+    after_batch: Callable[[int, int, StoreResult], Awaitable[None]] | None,
+    ready: dict[int, ScrapeBatch],
+) -> None:
     window = asyncio.Semaphore(scrape_window)
     started: asyncio.Queue[_InFlight | None] = asyncio.Queue()
     to_store: asyncio.Queue[tuple[ScrapeBatch, int] | None] = asyncio.Queue(maxsize=1)
@@ -114,7 +151,9 @@ async def run_pipeline(
             while (flight := await started.get()) is not None:
                 events = [await task for task in flight.tasks]
                 scrape_ms = int((time.perf_counter() - flight.started) * 1000)
-                await to_store.put((ScrapeBatch(events=tuple(events), batch_index=flight.index), scrape_ms))
+                batch = ScrapeBatch(events=tuple(events), batch_index=flight.index)
+                ready[flight.index] = batch
+                await to_store.put((batch, scrape_ms))
                 window.release()
             await to_store.put(None)
 
@@ -141,6 +180,7 @@ async def run_pipeline(
                     snapshots_created=result.snapshots_created,
                     markets_stored=result.markets_stored,
                     history_rows=result.history_rows,
+                    current_rows=result.current_rows,
                     errors=len(result.errors),
                     scrape_ms=scrape_ms,
                     store_ms=store_ms,
@@ -161,6 +201,7 @@ async def run_pipeline(
             while (item := await to_store.get()) is not None:
                 batch, scrape_ms = item
                 start = time.perf_counter()
+                del ready[batch.batch_index]  # the storer's from here on
                 result = await storer.store(batch, run_id)
                 if result is DEFERRED:  # waits in the storer's backlog; counted when stored
                     deferred_scrape_ms[batch.batch_index] = scrape_ms

@@ -14,6 +14,7 @@ from oddsstore.models import RunStatus, ScrapeRun
 
 _INSERT = load_sql("scrape_runs/insert_scrape_run")
 _SELECT = load_sql("scrape_runs/select_scrape_run")
+_LATEST_FINISHED = load_sql("scrape_runs/select_latest_finished_run")
 _HEARTBEAT = load_sql("scrape_runs/update_heartbeat")
 _DISCOVERY = load_sql("scrape_runs/update_discovery")
 _ADD_COUNTERS = load_sql("scrape_runs/add_batch_counters")
@@ -86,6 +87,11 @@ class ScrapeRunsRepository:
 
     async def get(self, *, run_id: int) -> ScrapeRun | None:
         record = await self._conn.fetchrow(_SELECT, run_id)
+        return None if record is None else _run(record)
+
+    async def latest_finished(self) -> ScrapeRun | None:
+        """The run that finished last (any status), or ``None`` before the first one."""
+        record = await self._conn.fetchrow(_LATEST_FINISHED)
         return None if record is None else _run(record)
 
     async def heartbeat(self, *, run_id: int) -> None:

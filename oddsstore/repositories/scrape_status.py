@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 
 import attrs
 import orjson
@@ -14,6 +15,31 @@ from oddsstore.repositories.columns import StatusColumns
 _INSERT = load_sql("scrape_status/insert_event_scrape_statuses")
 _SELECT_FOR_RUN = load_sql("scrape_status/select_statuses_for_run")
 _COUNT_FOR_RUN = load_sql("scrape_status/count_statuses_for_run")
+_AVAILABILITY = load_sql("scrape_status/select_availability")
+
+
+@attrs.frozen(slots=True)
+class SiteHour:
+    """One site in one UTC hour, from the status rows: events asked for, returned and failed, and the
+    failures by reason (most frequent first)."""
+
+    hour: datetime
+    site: str
+    requested: int
+    scraped: int
+    failed: int
+    reasons: tuple[tuple[str, int], ...] = ()
+
+    def to_dict(self, top: int | None = None) -> dict[str, object]:
+        reasons = self.reasons if top is None else self.reasons[:top]
+        return {
+            "hour": self.hour.isoformat(),
+            "site": self.site,
+            "requested": self.requested,
+            "scraped": self.scraped,
+            "failed": self.failed,
+            "top_reasons": [{"reason": r, "events": n} for r, n in reasons],
+        }
 
 
 @attrs.frozen(slots=True)
@@ -79,3 +105,15 @@ class ScrapeStatusRepository:
         for r in await self._conn.fetch(_COUNT_FOR_RUN, run_id):
             (by_status if r["kind"] == "status" else failed)[r["key"]] = r["n"]
         return ScrapeStatusCounts(by_status=by_status, failed_by_platform=failed)
+
+    async def availability(self, *, since: datetime) -> list[SiteHour]:
+        """Per UTC hour and site since ``since`` (status rows created then), in hour and site order."""
+        out: dict[tuple[datetime, str], SiteHour] = {}
+        reasons: dict[tuple[datetime, str], list[tuple[str, int]]] = {}
+        for r in await self._conn.fetch(_AVAILABILITY, since):
+            key = (r["hour"], r["site"])
+            if r["kind"] == "site":
+                out[key] = SiteHour(r["hour"], r["site"], r["requested"], r["scraped"], r["failed"])
+            else:
+                reasons.setdefault(key, []).append((r["reason"], r["failed"]))
+        return [attrs.evolve(row, reasons=tuple(reasons.get(key, ()))) for key, row in out.items()]

@@ -1,4 +1,4 @@
-"""The aiohttp service: cycles over SSE, run reports."""
+"""The aiohttp service: cycles over SSE, run reports, the comparison reads as JSON/CSV and web pages."""
 
 from oddsstore.service.app import create_app
 

@@ -15,6 +15,9 @@ rebinding), ``POST`` needs ``Authorization: Bearer TOKEN`` when a token is set (
 loopback, where ``GET`` needs it too) and a JSON body (``Content-Type: application/json``, so a browser
 cannot send one cross-origin without a CORS preflight, which this app never grants).
 
+The comparison reads (``/api/board``, ``/api/events/...``, the CSV export, the web pages) are in
+:mod:`oddsstore.service.api` and :mod:`oddsstore.service.pages`, registered by :func:`create_app`.
+
 The host owns the pool and, if it wants, the aiohttp session; each cycle opens its own clients on that
 session (fresh limits and circuit breakers per cycle).
 """
@@ -39,19 +42,22 @@ from loguru import logger
 
 from oddsstore.clients import ClientSettings, open_clients
 from oddsstore.cycle.coordinator import CoordinatorSettings, EventCoordinator
+from oddsstore.cycle.metrics import CycleMetrics
 from oddsstore.cycle.runner import StopRequest
-from oddsstore.errors import DB_FAILURES, TRANSIENT_DB_ERRORS, describe
+from oddsstore.errors import DB_FAILURES, TRANSIENT_DB_ERRORS
 from oddsstore.models import ALL_PLATFORMS, Platform, RunStatus
 from oddsstore.progress import TERMINAL_TYPES, CycleFailed, ProgressEvent
 from oddsstore.repositories import ScrapeRunsRepository
+from oddsstore.service.api import ReadsSettings, add_read_routes
 from oddsstore.service.reports import load_report
+from oddsstore.service.responses import REQUEST_DB_TIMEOUT_S as _REQUEST_DB_TIMEOUT_S
+from oddsstore.service.responses import json_response as _json
+from oddsstore.service.responses import unavailable as _unavailable
 
 SERVICE_KEY = web.AppKey("oddsstore_cycle_service", object)
 
 # How long the service waits for the database when it closes a run its cycle left open.
 _CLOSE_TIMEOUT_S = 10.0
-# How long a request waits for the database before answering 503.
-_REQUEST_DB_TIMEOUT_S = 5.0
 _MAX_RUN_ID = 2**63 - 1
 _LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 _SHUTDOWN = "cancelled: the service shut down"
@@ -137,10 +143,6 @@ def _run_id(request: web.Request) -> int | None:
     return run_id if 1 <= run_id <= _MAX_RUN_ID else None
 
 
-def _unavailable(exc: BaseException) -> web.Response:
-    return _json({"error": "the database is unavailable", "reason": describe(exc)}, 503)
-
-
 class CycleAlreadyRunning(RuntimeError):
     """This service already runs a cycle (its run id is ``run_id``)."""
 
@@ -210,6 +212,7 @@ class CycleService:
         self._starting = asyncio.Lock()  # check-and-reserve of ``current`` spans an await
         #: how a shutdown stops the running cycle (a host that got a signal sets its reason here)
         self.stop_request = StopRequest(reason=_SHUTDOWN)
+        self.metrics: CycleMetrics | None = None  # fed by every cycle when set (see service.health)
 
     def add_routes(self, app: web.Application, prefix: str = "") -> None:
         app.router.add_post(f"{prefix}/cycles", self.post_cycle)
@@ -249,8 +252,12 @@ class CycleService:
         try:
             async with open_clients(self.client_settings, self.session, platforms=self.platforms) as clients:
                 coordinator = EventCoordinator(clients, self.coordinator_settings)
+                if self.metrics is not None:
+                    self.metrics.watch_clients(clients)
                 async with contextlib.aclosing(coordinator.run_full_cycle(self.pool, run_id)) as progress:
                     async for event in progress:
+                        if self.metrics is not None:
+                            self.metrics.observe(event)
                         await stream.publish(event)
             reason = "the cycle ended without a final event"
         except Exception as exc:
@@ -369,10 +376,6 @@ class CycleService:
         return _json(report.to_dict())
 
 
-def _json(data: Any, status: int = 200) -> web.Response:
-    return web.Response(body=orjson.dumps(data), status=status, content_type="application/json")
-
-
 def create_app(
     pool: asyncpg.Pool[Any],
     client_settings: ClientSettings,
@@ -381,9 +384,11 @@ def create_app(
     coordinator_settings: CoordinatorSettings | None = None,
     session: aiohttp.ClientSession | None = None,
     access: AccessPolicy | None = None,
+    reads: ReadsSettings | None = None,
 ) -> web.Application:
-    """An app serving the routes above, guarded by ``access`` (default: bound to loopback, no token);
-    the service is at ``app[SERVICE_KEY]``."""
+    """An app serving the routes above and the comparison reads (``service.api``, ``service.pages``;
+    ``reads``: their board cache), guarded by ``access`` (default: bound to loopback, no token); the
+    service is at ``app[SERVICE_KEY]``."""
     app = web.Application(middlewares=[access_middleware(access or AccessPolicy())])
     service = CycleService(
         pool,
@@ -393,5 +398,6 @@ def create_app(
         session=session,
     )
     service.add_routes(app)
+    add_read_routes(app, pool, reads)
     app[SERVICE_KEY] = service
     return app

@@ -77,7 +77,7 @@ async def store_batch(
         created_competitors = await snapshots.insert_competitor_snapshot_rows(
             run_id=scrape_run_id, snapshots=competitors.snapshots
         )
-        history_rows = await store_changes(
+        history_rows, current_rows = await store_changes(
             conn, scrape_run_id, [(betpawa, created_betpawa), (competitors, created_competitors)], stored
         )
         written = await ScrapeStatusRepository(conn).insert_statuses(
@@ -88,6 +88,7 @@ async def store_batch(
         snapshots_created=len(created_betpawa) + len(created_competitors),
         markets_stored=betpawa.markets_of(created_betpawa) + competitors.markets_of(created_competitors),
         history_rows=history_rows,
+        current_rows=current_rows,
         errors=tuple(plan.errors),
     )
     logger.debug(

@@ -73,10 +73,11 @@ async def store_changes(
     run_id: int,
     sides: Sequence[tuple[SnapshotBatch, Mapping[int, CreatedSnapshot]]],
     current: Mapping[Owner, Mapping[int, State]],
-) -> int:
+) -> tuple[int, int]:
     """Write the history rows of the snapshots created (``owner id -> CreatedSnapshot`` per side) and
-    update ``current_odds``; return the history rows written. ``current`` is the stored state of the
-    batch's (event, site) pairs, read under their advisory locks before the batch wrote any of it."""
+    update ``current_odds``; return the history rows written and the ``current_odds`` rows changed.
+    ``current`` is the stored state of the batch's (event, site) pairs, read under their advisory locks
+    before the batch wrote any of it."""
     history = HistoryRepository(conn)
     keys = {side.markets.key[j] for side, created in sides for j in _created_positions(side, created)}
     shapes = {side.markets.shape[j] for side, created in sides for j in _created_positions(side, created)}
@@ -102,7 +103,8 @@ async def store_changes(
             if following is not None and key not in before_late.keys_at_next:
                 # the next snapshot had the previous state of this key: say it again there
                 rows.add(key, before.get(key_id), following[0], following[1], current="")
-    return await history.write_changes(rows=rows)
+    written = await history.write_changes(rows=rows)
+    return written, sum(1 for what in rows.current if what)
 
 
 def _created_positions(side: SnapshotBatch, created: Mapping[int, CreatedSnapshot]) -> list[int]:

@@ -12,6 +12,8 @@
   order. When the backlog is full, its oldest batch is written to the spill file to make room.
 - Every attempt has a client-side deadline (``attempt_timeout_s``): a server that stops answering
   (frozen, a network partition) fails the attempt like a down one, and its connection is terminated.
+- A batch whose store a stop (a cancellation) overtakes is held (:meth:`hold`), as are the batches the
+  cycle had scraped in full but not handed over yet: they join the backlog's end.
 - At the end of the cycle :meth:`drain` gives the backlog ``flush_timeout_s`` more (none after an
   error or a cancellation, a bounded grace on a graceful stop), and :meth:`spill_remaining` writes
   what is left to the run's spill file (``<spill_dir>/run-<id>.jsonl``: JSON lines, one batch per line
@@ -119,10 +121,19 @@ class RetryingStorer:
         if self.failure is not None:
             raise self.failure
 
+    def hold(self, batch: ScrapeBatch, scrape_run_id: int) -> None:
+        """Keep a batch a stop overtook before it was stored: :meth:`drain` stores it within the
+        stop's grace (after the backlog: batches stay in order) or it is spilled."""
+        self._pending.append((batch, scrape_run_id))
+
     async def store(self, batch: ScrapeBatch, scrape_run_id: int) -> StoreResult:
         self._raise_failure()
         if not self.unsaved:
-            result = await self._try(batch, scrape_run_id, self.policy.first_try, first=True)
+            try:
+                result = await self._try(batch, scrape_run_id, self.policy.first_try, first=True)
+            except asyncio.CancelledError:  # a stop: stored in its grace (a retry writes nothing twice)
+                self.hold(batch, scrape_run_id)
+                raise
             if result is not None:
                 return result
         await self._defer(batch, scrape_run_id)
@@ -216,22 +227,30 @@ class RetryingStorer:
         ``flush_timeout_s``, on a graceful stop), then stop retrying.
 
         Raises the error that stopped the flusher, if one did (the backlog is then left to spill)."""
+        wait_s = self.policy.flush_timeout_s if error is None else 0.0
+        if grace_s is not None:
+            wait_s = min(self.policy.flush_timeout_s, grace_s)
+        idle = self._flusher is None or self._flusher.done()
+        if self._pending and wait_s > 0 and self.failure is None and idle:
+            self._flusher = asyncio.create_task(self._flush())  # batches held at a stop
         flusher = self._flusher
         if flusher is None:
             self._raise_failure()
             return
-        wait_s = self.policy.flush_timeout_s if error is None else 0.0
-        if grace_s is not None:
-            wait_s = min(self.policy.flush_timeout_s, grace_s)
         if wait_s > 0 and not flusher.done():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(asyncio.shield(flusher), wait_s)
+            await asyncio.wait({flusher}, timeout=wait_s)  # ends early when give_up() cancels it
         if not flusher.done():
             flusher.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.gather(flusher, return_exceptions=True)
         self._flusher = None
         self._raise_failure()
+
+    def give_up(self) -> None:
+        """Stop retrying the backlog now (a second stop signal): a ``drain`` in progress returns at
+        once and the batches held back are left to :meth:`spill_remaining`."""
+        if self._flusher is not None and not self._flusher.done():
+            self._flusher.cancel()
 
     # --- spilling -----------------------------------------------------------------------------------
 

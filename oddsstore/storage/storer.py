@@ -48,6 +48,10 @@ class DeferringStorer(BatchStorer, Protocol):
 
     def on_late_store(self, callback: LateStore | None) -> None: ...
 
+    def hold(self, batch: ScrapeBatch, scrape_run_id: int) -> None:
+        """Keep a scraped batch a stop overtook before it was stored: stored in the drain's grace,
+        else spilled (never dropped)."""
+
     async def drain(self, error: str | None, *, grace_s: float | None = None) -> None:
         """Called once at the end (also when the cycle fails or is cancelled) before the run is finalized;
         ``grace_s``: a graceful stop, held-back batches may still take that long (bounded)."""

@@ -73,6 +73,7 @@ def _cases(dsn: str, empty_dsn: str, tmp: Path) -> dict[str, tuple[int, list[str
         "spill-dir": (2, ["cycle", "--dsn", dsn, "--spill-dir", str(blocker / "spill"), *sites]),
         "replay-dir": (2, ["replay", str(tmp), "--dsn", dsn]),
         "serve-beyond-loopback": (2, ["serve", "--dsn", dsn, "--host", "0.0.0.0", *sites]),  # noqa: S104
+        "serve-board-ttl": (2, ["serve", "--dsn", dsn, "--board-ttl", "-1", *sites]),
     }
 
 

@@ -74,16 +74,24 @@ async def test_two_cycles_write_exactly_the_markets_that_changed(conn: Conn, wri
     assert 0 < len(expected) < sum(len(m) for m in full_state(second).values())  # some, not all
 
     r1 = await store_batch(conn, first, await _run(conn))
+    current_after_first = await conn.fetchval("SELECT count(*) FROM current_odds")
     run2 = await _run(conn)
     r2 = await store_batch(conn, second, run2)
 
     assert r1.history_rows == r1.markets_stored  # everything is first seen
+    assert r1.current_rows == current_after_first == r1.markets_stored  # every key added once
     rows = await _rows_of_run(conn, run2)
     assert len(rows) == len(set(k for k, _ in rows))  # one row per changed market
     assert {k for k, _ in rows} == expected
     closings = {k for k, closing in rows if closing}
     assert closings == {(s, k) for s, k in expected if k not in full_state(second)[s]}
     assert r2.history_rows == len(expected) == await history_rows(conn, run2)
+    # every change of the second run touched current_odds: updated or added (stamped with its time),
+    # or deleted (a closing)
+    stamped = await conn.fetchval(
+        "SELECT count(*) FROM current_odds WHERE last_changed >= $1", T0 + timedelta(minutes=5)
+    )
+    assert r2.current_rows == stamped + len(closings) == len(expected)
     assert (
         r2.markets_stored
         == sum(len(m) for m in full_state(second).values())
@@ -259,6 +267,7 @@ async def test_a_late_batch_of_an_older_run_keeps_every_run_readable(conn: Conn,
     await store_batch(conn, b3, r3)
     late = await store_batch(conn, b2, r2)
     assert late.snapshots_created == 9 and late.history_rows > 0
+    assert late.current_rows == 0  # an older run's state is not the current one
     repo = OddsRepository(conn)
     for batch, run_id in ((b1, r1), (b2, r2), (b3, r3)):
         at = batch.events[0].scraped_at

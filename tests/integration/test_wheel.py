@@ -1,5 +1,6 @@
 """The built wheel works on its own: installed into a fresh virtual environment (no access to this
-checkout), it runs ``oddsstore migrate`` and one ``store_batch`` round trip against a temporary database.
+checkout), it runs ``oddsstore migrate`` and one ``store_batch`` round trip against a temporary database,
+and serves the web pages from the templates and stylesheet it ships.
 """
 
 from __future__ import annotations
@@ -18,7 +19,12 @@ _MIGRATIONS = [m for m in (ROOT / "migrations").glob("*.sql") if not m.name.ends
 ROUND_TRIP = textwrap.dedent(
     """
     import asyncio, sys
+    from importlib import resources
+    import aiohttp
+    from aiohttp import web
     import oddsstore, oddsstore.db
+    from oddsstore.clients import ClientSettings
+    from oddsstore.service import create_app
     from oddsstore.db import create_pool
     from oddsstore.reads import OddsRepository
     from oddsstore.repositories import ScrapeRunsRepository
@@ -34,12 +40,25 @@ ROUND_TRIP = textwrap.dedent(
                 result = await store_batch(conn, batch, run.id)
                 again = await store_batch(conn, batch, run.id)
                 latest = await OddsRepository(conn).latest_odds_for_event(sportradar_id="sr:match:1000")
+            runner = web.AppRunner(create_app(pool, ClientSettings.defaults()))
+            await runner.setup()
+            await web.TCPSite(runner, "127.0.0.1", 0).start()
+            base = f"http://127.0.0.1:{runner.addresses[0][1]}"
+            async with aiohttp.ClientSession() as s:
+                async with s.get(base + "/") as r:
+                    page = (r.status, "<h1>Board</h1>" in await r.text())
+                async with s.get(base + "/static/oddsstore.css") as r:
+                    css = (r.status, r.content_type, len(await r.read()) > 0)
+            await runner.cleanup()
         finally:
             await pool.close()
         print(oddsstore.__file__)
         print(oddsstore.db.migrations_dir())
         print(result.events_stored, result.snapshots_created, result.markets_stored, again.snapshots_created)
         print(sorted(p.value for p in latest), sum(len(s.markets) for s in latest.values()))
+        web_dir = resources.files("oddsstore.service") / "web"
+        print(*page, *css, sorted(f.name for f in web_dir.iterdir()))
+        print(web_dir)
 
     asyncio.run(main(sys.argv[1]))
     """
@@ -96,3 +115,5 @@ def test_wheel_installs_migrates_and_stores(tmp_path: Path, db_dsn: str) -> None
     assert out[1].startswith(str(venv)) and out[1].endswith("_migrations")
     assert out[2] == "3 9 63 0"
     assert out[3] == "['bet9ja', 'betpawa', 'sportybet'] 21"
+    assert out[4] == "200 True 200 text/css True ['oddsstore.css', 'page.html']"  # the pages' files ship
+    assert out[5].startswith(str(venv))
