@@ -16,7 +16,9 @@ event) and its ``to_dict()``, ``.event(sportradar_id=...)``, ``.movement(...)`` 
 48 hours, ``OddsRepository.as_of`` of one event at a random moment (random events), the board's statement
 alone (``board_statement``: the main statement's server time and transfer, no Python objects), and
 ``GET /api/board`` of ``oddsstore.service.create_app`` under ``--clients`` concurrent loopback
-clients (``null`` when the app has no such route). Last line: one JSON object.
+clients, as the service ships it (its board cache on), with the cache off (``board_ttl_s=0``:
+every request reads, concurrent identical ones share one read), and from one client alone;
+``null`` when the app has no such route. Last line: one JSON object.
 """
 
 from __future__ import annotations
@@ -316,11 +318,17 @@ def _has_board_route(app: web.Application) -> bool:
     )
 
 
-async def http_board(pool: asyncpg.Pool[Any], clients: int, per_client: int) -> dict[str, Any] | None:
-    """p50/p95 of ``GET /api/board`` under ``clients`` concurrent clients; None without the route."""
+async def http_board(
+    pool: asyncpg.Pool[Any], clients: int, per_client: int, *, ttl_s: float | None = None
+) -> dict[str, Any] | None:
+    """p50/p95 of ``GET /api/board`` under ``clients`` concurrent clients, ``per_client`` requests each
+    (after two each to warm up); ``ttl_s``: the app's board cache (None: as the service ships it).
+    None when the app has no such route."""
+    from oddsstore.service.api import ReadsSettings
     from oddsstore.service.app import create_app
 
-    app = create_app(pool, ClientSettings.defaults())
+    reads = None if ttl_s is None else ReadsSettings(board_ttl_s=ttl_s)
+    app = create_app(pool, ClientSettings.defaults(), reads=reads)
     if not _has_board_route(app):
         return None
     runner = web.AppRunner(app)
@@ -330,7 +338,7 @@ async def http_board(pool: asyncpg.Pool[Any], clients: int, per_client: int) -> 
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     url = f"http://127.0.0.1:{port}/api/board"
     samples: list[float] = []
-    sizes: set[int] = set()
+    events: set[int] = set()
     try:
         async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=clients)) as session:
 
@@ -342,7 +350,8 @@ async def http_board(pool: asyncpg.Pool[Any], clients: int, per_client: int) -> 
                         if response.status != 200:
                             raise SystemExit(f"GET /api/board: HTTP {response.status}: {body[:200]!r}")
                     samples.append(_ms(started))
-                    sizes.add(len(body))
+                    if len(events) < 3:
+                        events.add(len(orjson.loads(body)["events"]))
 
             await asyncio.gather(*(one(2) for _ in range(clients)))  # warm
             samples.clear()
@@ -350,12 +359,7 @@ async def http_board(pool: asyncpg.Pool[Any], clients: int, per_client: int) -> 
     finally:
         await runner.cleanup()
     p50, p95 = _pcts(samples)
-    return {
-        "http_board_p50_ms": p50,
-        "http_board_p95_ms": p95,
-        "http_requests": len(samples),
-        "http_body_kb": round(max(sizes) / 1024, 1),
-    }
+    return {"p50_ms": p50, "p95_ms": p95, "requests": len(samples), "events": sorted(events)}
 
 
 async def main(args: argparse.Namespace) -> dict[str, Any]:
@@ -388,6 +392,8 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
                 figures = await measure(pool, built, args.reps, rng)
                 print(f"# {orjson.dumps(figures).decode()}", flush=True)
                 http = await http_board(pool, args.clients, args.requests)
+                uncached = await http_board(pool, args.clients, args.requests, ttl_s=0.0)
+                single = await http_board(pool, 1, args.requests)  # one client: a response alone
             finally:
                 await pool.close()
         finally:
@@ -398,11 +404,19 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     result: dict[str, Any] = {
         key: figures[key] for key in ("board_p95_ms", "event_p95_ms", "movement_p95_ms", "as_of_p95_ms")
     }
-    result["http_board_p95_ms"] = None if http is None else http["http_board_p95_ms"]
+    result["http_board_p95_ms"] = None if http is None else http["p95_ms"]
     result.update(history_rows=built["history_rows"], db_mb=db_mb)
     result.update({k: v for k, v in figures.items() if k not in result})
     if http is not None:
-        result.update(http)
+        result.update(
+            http_board_p50_ms=http["p50_ms"], http_requests=http["requests"], http_events=http["events"]
+        )
+    if single is not None:
+        result.update(http_board_one_client_p50_ms=single["p50_ms"])
+    if uncached is not None:  # the app's board cache off: every request reads (concurrent ones share)
+        result.update(
+            http_board_uncached_p50_ms=uncached["p50_ms"], http_board_uncached_p95_ms=uncached["p95_ms"]
+        )
     result.update(
         build_s=built["build_s"],
         first_cycle_s=built["first_cycle_s"],
