@@ -27,6 +27,14 @@ from oddsstore.reads.common import (
     site_order,
 )
 from oddsstore.reads.fair import book_margin, is_complete
+from oddsstore.reads.lines import (
+    Catalogue,
+    Columns,
+    key_picks,
+    line_order,
+    main_key,
+    two_way_shapes,
+)
 from oddsstore.repositories.odds_codec import decode_odds
 
 __all__ = [
@@ -36,9 +44,6 @@ __all__ = [
     "BoardOutcome",
     "Catalogue",
     "build_board",
-    "main_lines",
-    "main_only_keys",
-    "with_lines",
 ]
 
 _PLATFORMS = {1: Platform.BETPAWA, 2: Platform.SPORTYBET, 3: Platform.BET9JA}  # bookmakers.id
@@ -146,11 +151,6 @@ class Board:
 Priced = tuple[str, tuple[str, ...], tuple[float, ...]]
 
 
-def line_order(key: MarketKey) -> tuple[bool, float, str, float]:
-    """Lines ascending (no line first), then handicap type and home handicap."""
-    return (key[1] is not None, key[1] or 0.0, key[2] or "", key[3] or 0.0)
-
-
 def _outcome(name: str, listed: Sequence[tuple[Platform, Mapping[str, float]]]) -> BoardOutcome:
     """One outcome across ``listed`` (each site's prices by outcome name, in site order)."""
     odds: dict[Platform, float | None] = {}
@@ -221,51 +221,10 @@ def compare_market(key: MarketKey, listed: Mapping[Platform, Market]) -> BoardMa
     return compare_priced(key, {p: priced(m) for p, m in listed.items()})
 
 
-@attrs.frozen(slots=True)
-class Catalogue:
-    """The market keys of the picks and the shapes the board's rows use, by id."""
-
-    keys: Mapping[int, MarketKey]
-    shapes: Mapping[int, tuple[str, tuple[str, ...]]]  # market name, outcome names
-
-
-def _main_key(
-    rows: Sequence[int], columns: _Columns, keys: Mapping[int, MarketKey], two_way: Collection[int]
-) -> int | None:
-    """The key id of the main line among the ``rows`` (positions in the event's arrays) of one market:
-    the line whose two prices are closest on BetPawa, else on the first competitor in site order that
-    prices a complete two-way line; ties to the lower line. None when no site prices one."""
-    platforms, key_ids, shape_ids, odds = columns
-    for site in sorted({platforms[i] for i in rows}):  # bookmaker ids: site order
-        best: tuple[float, tuple[bool, float, str, float], MarketKey] | None = None
-        best_id: int | None = None
-        for i in rows:
-            if platforms[i] != site or shape_ids[i] not in two_way:
-                continue
-            a, b = decode_odds(odds[i])
-            if not (1.0 < a < math.inf and 1.0 < b < math.inf):
-                continue
-            key = keys[key_ids[i]]
-            candidate = (abs(a - b), line_order(key), key)
-            if best is None or candidate < best:
-                best, best_id = candidate, key_ids[i]
-        if best_id is not None:
-            return best_id
-    return None
-
-
-# An event's markets as select_board gives them: bookmaker ids, key ids, shape ids, stored odds.
-_Columns = tuple[Sequence[int], Sequence[int], Sequence[int], Sequence[bytes]]
-
-
-# Per key id: the picks (their positions) that take it.
-_Serves = Mapping[int, Sequence[int]]
-
-
 def _event_markets(
     picks: Sequence[MarketPick],
     catalogue: Catalogue,
-    serves: _Serves,
+    serves: Mapping[int, Sequence[int]],  # per key id: the picks (their positions) that take it
     two_way: Collection[int],
     chosen: Mapping[tuple[str, int], int],
     row: Mapping[str, Any],
@@ -273,7 +232,7 @@ def _event_markets(
     key_ids = row["key_ids"]
     if key_ids is None:
         return ()
-    columns: _Columns = (row["platforms"], key_ids, row["shape_ids"], row["odds"])
+    columns: Columns = (row["platforms"], key_ids, row["shape_ids"], row["odds"])
     platforms, _, shape_ids, odds = columns
     keys, shapes = catalogue.keys, catalogue.shapes
     per_pick: list[dict[int, list[int]]] = [{} for _ in picks]  # pick -> key id -> positions
@@ -291,7 +250,7 @@ def _event_markets(
         if pick.main:
             wanted = chosen.get((row["sportradar_id"], n))
             if wanted is None:  # BetPawa prices no main line: the competitors' lines decide
-                wanted = _main_key([i for rows in per_key.values() for i in rows], columns, keys, two_way)
+                wanted = main_key([i for rows in per_key.values() for i in rows], columns, keys, two_way)
             per_key = {} if wanted is None else {wanted: per_key[wanted]}
         for key_id in sorted(per_key, key=lambda k: line_order(keys[k])) if len(per_key) > 1 else per_key:
             listed = [
@@ -300,80 +259,6 @@ def _event_markets(
             ]
             out.append(compare_listed(keys[key_id], listed))
     return tuple(out)
-
-
-def _serves(catalogue: Catalogue, picks: Sequence[MarketPick]) -> dict[int, list[int]]:
-    return {
-        key_id: [
-            n
-            for n, pick in enumerate(picks)
-            if key[0] == pick.market_id and (pick.line is None or key[1] == pick.line)
-        ]
-        for key_id, key in catalogue.keys.items()
-    }
-
-
-def _two_way(catalogue: Catalogue) -> set[int]:
-    return {sid for sid, (_, names) in catalogue.shapes.items() if len(names) == 2 and names[0] != names[1]}
-
-
-def main_only_keys(catalogue: Catalogue, picks: Sequence[MarketPick]) -> list[int]:
-    """The keys only main-line picks take: ``select_board`` leaves their competitor markets out."""
-    return [
-        k for k, served in _serves(catalogue, picks).items() if served and all(picks[n].main for n in served)
-    ]
-
-
-def main_lines(
-    rows: Iterable[Mapping[str, Any]], catalogue: Catalogue, picks: Sequence[MarketPick]
-) -> tuple[dict[tuple[str, int], int], list[tuple[str, int]]]:
-    """For every event of ``select_board`` and main-line pick (its position): BetPawa's main line when
-    BetPawa prices one, and the (sportradar id, key id) pairs whose competitor markets the board still
-    needs (``select_board_lines``): that line, or every line of the pick when BetPawa prices none."""
-    serves = _serves(catalogue, picks)
-    only_main = set(main_only_keys(catalogue, picks))
-    two_way = _two_way(catalogue)
-    mains = [n for n, pick in enumerate(picks) if pick.main]
-    chosen: dict[tuple[str, int], int] = {}
-    wanted: list[tuple[str, int]] = []
-    for r in rows:
-        sr, key_ids = r["sportradar_id"], r["key_ids"] or ()
-        columns: _Columns = (r["platforms"] or (), key_ids, r["shape_ids"] or (), r["odds"] or ())
-        for n in mains:
-            betpawa = [i for i, k in enumerate(key_ids) if n in serves[k] and columns[0][i] == 1]
-            line = _main_key(betpawa, columns, catalogue.keys, two_way)
-            if line is not None:
-                chosen[(sr, n)] = line
-                if line in only_main:
-                    wanted.append((sr, line))
-            else:
-                wanted.extend((sr, k) for k in only_main if n in serves[k])
-    return chosen, wanted
-
-
-def with_lines(
-    rows: Iterable[Mapping[str, Any]], lines: Iterable[Mapping[str, Any]]
-) -> list[Mapping[str, Any]]:
-    """``select_board`` rows with the competitors' main lines (``select_board_lines`` rows) added."""
-    extra: dict[str, list[Mapping[str, Any]]] = {}
-    for line in lines:
-        extra.setdefault(line["sportradar_id"], []).append(line)
-    out: list[Mapping[str, Any]] = []
-    for r in rows:
-        added = extra.get(r["sportradar_id"])
-        if not added:
-            out.append(r)
-            continue
-        merged = dict(r)
-        for column, field in (
-            ("platforms", "bookmaker_id"),
-            ("key_ids", "key_id"),
-            ("shape_ids", "shape_id"),
-            ("odds", "odds"),
-        ):
-            merged[column] = [*(r[column] or ()), *(a[field] for a in added)]
-        out.append(merged)
-    return out
 
 
 def build_board(
@@ -388,8 +273,8 @@ def build_board(
 ) -> Board:
     """The board from ``select_board`` rows (one per event, in kickoff order; with the competitors'
     main lines added by ``with_lines``), the catalogue and the main lines ``main_lines`` chose."""
-    two_way = _two_way(catalogue)
-    serves = _serves(catalogue, picks)
+    two_way = two_way_shapes(catalogue)
+    serves = key_picks(catalogue, picks)
     chosen = chosen or {}
     events: list[BoardEvent] = []
     for r in rows:

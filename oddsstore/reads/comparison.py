@@ -15,9 +15,10 @@ import attrs
 
 from oddsstore.db import Connection, load_sql
 from oddsstore.models import utcnow
-from oddsstore.reads.board import Board, Catalogue, build_board, main_lines, main_only_keys, with_lines
+from oddsstore.reads.board import Board, build_board
 from oddsstore.reads.common import CORE, MarketPick, UnknownEvent, aware, parse_picks, validate_market_id
 from oddsstore.reads.fair import DEFAULT_VALUE_THRESHOLD, FairMethod
+from oddsstore.reads.lines import Catalogue, main_lines, main_only_keys, with_lines
 from oddsstore.reads.movement import Movement, build_movement
 from oddsstore.reads.odds import OddsRepository
 from oddsstore.reads.sidebyside import EventComparison, build_comparison
@@ -76,19 +77,18 @@ class ComparisonRepository:
         rows = await self._conn.fetch(
             _BOARD, start, kickoff_to, tournament, list(keys), main_only_keys(catalogue, picks)
         )
-        shape_ids = {s for r in rows if r["shape_ids"] is not None for s in r["shape_ids"]}
+        shapes = await self._shapes({s for r in rows if r["shape_ids"] is not None for s in r["shape_ids"]})
+        catalogue = attrs.evolve(catalogue, shapes=shapes)
+        chosen: dict[tuple[str, int], int] = {}
         if any(p.main for p in picks):
-            chosen, wanted = main_lines(
-                rows, attrs.evolve(catalogue, shapes=await self._shapes(shape_ids)), picks
-            )
+            chosen, wanted = main_lines(rows, catalogue, picks)
             lines = await self._conn.fetch(_BOARD_LINES, [w[0] for w in wanted], [w[1] for w in wanted])
             rows = with_lines(rows, lines)
-            shape_ids |= {r["shape_id"] for r in lines}
-        else:
-            chosen = {}
+            if missing := {r["shape_id"] for r in lines} - shapes.keys():
+                shapes.update(await self._shapes(missing))
         return build_board(
             rows,
-            attrs.evolve(catalogue, shapes=await self._shapes(shape_ids)),
+            catalogue,
             picks=picks,
             kickoff_from=start,
             kickoff_to=kickoff_to,
