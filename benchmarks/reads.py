@@ -45,10 +45,10 @@ from aiohttp import web
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _layouts import drop_database, new_database
+from _reads_checks import check_as_of, check_current, check_history
 from _reads_data import (
     BATCHES,
     CYCLE,
-    Board,
     board_batches,
     capture_times,
     copy_history,
@@ -64,43 +64,10 @@ from oddsstore.clients import ClientSettings
 from oddsstore.db import create_pool, load_sql
 from oddsstore.models import utcnow
 from oddsstore.reads import CORE, ComparisonRepository, OddsRepository
-from oddsstore.reads.board import Catalogue, main_only_keys
-from oddsstore.reads.common import key_of
+from oddsstore.reads.lines import Catalogue, main_only_keys
 
 BENCH_DSN_ENV = "ODDSSTORE_BENCH_DSN"
 COPY_EVERY = 8  # cycles of history rows per COPY
-
-_LATEST_VS_CURRENT = """
-WITH latest AS (
-    SELECT DISTINCT ON (h.event_id, h.bookmaker_id, h.key_id) h.event_id, h.bookmaker_id, h.key_id,
-           h.shape_id, h.odds, h.captured_at
-    FROM odds_history AS h WHERE h.event_id = ANY ($1::bigint[])
-    ORDER BY h.event_id, h.bookmaker_id, h.key_id, h.captured_at DESC, h.scrape_run_id DESC
-)
-SELECT count(*) FILTER (WHERE c.key_id IS NULL OR l.key_id IS NULL OR c.odds <> l.odds
-                        OR c.shape_id <> l.shape_id OR c.last_changed <> l.captured_at) AS differing,
-       count(*) AS keys
-FROM latest AS l
-FULL JOIN (SELECT * FROM current_odds WHERE event_id = ANY ($1::bigint[])) AS c
-  ON c.event_id = l.event_id AND c.bookmaker_id = l.bookmaker_id AND c.key_id = l.key_id
-"""
-
-_REPEATS = """
-SELECT count(*) FROM (
-    SELECT odds,
-           lag(odds) OVER (PARTITION BY event_id, bookmaker_id, key_id ORDER BY captured_at, scrape_run_id)
-               AS before
-    FROM odds_history WHERE event_id = ANY ($1::bigint[])
-) AS x WHERE odds = before
-"""
-
-_PER_RUN = """
-SELECT r.id, r.history_rows,
-       (SELECT count(*) FROM odds_snapshots AS s WHERE s.scrape_run_id = r.id) AS betpawa,
-       (SELECT count(*) FROM competitor_odds_snapshots AS s WHERE s.scrape_run_id = r.id) AS competitors,
-       (SELECT count(*) FROM event_scrape_status AS s WHERE s.scrape_run_id = r.id) AS statuses
-FROM scrape_runs AS r WHERE r.id = ANY ($1::bigint[]) AND r.status = 'completed' AND r.finished_at IS NOT NULL
-"""
 
 
 def _ms(started: float) -> float:
@@ -121,7 +88,7 @@ async def build(
     started = time.perf_counter()
     first_run, board = await store_first_cycle(conn, board_batches(end, start), start)
     first_s = time.perf_counter() - started
-    problems = await _check_current(conn, board, "after the first cycle")
+    problems = await check_current(conn, board, "after the first cycle")
     run_ids = [first_run, *await later_runs(conn, first_run, start, cycles)]
     events = sorted(board.by_event)
     probes = {r: rng.choice(events) for r in rng.sample(range(1, cycles), 5)}  # run index -> event
@@ -155,29 +122,13 @@ async def build(
     await rewrite_current(conn, board)
     await conn.execute("VACUUM ANALYZE")
     build_s = time.perf_counter() - started
-    problems += await _check_current(conn, board, "at the end")
-    sample = rng.sample(sorted(set(board.owner)), 300)
-    row = await conn.fetchrow(_LATEST_VS_CURRENT, sample)
-    assert row is not None
-    if row["differing"] or not row["keys"]:
-        problems.append(f"latest history state != current_odds for {row['differing']} of {row['keys']} keys")
-    if repeats := await conn.fetchval(_REPEATS, sample):
-        problems.append(f"{repeats} history rows repeat the state before them")
-    counted = await conn.fetch(_PER_RUN, run_ids)
-    if len(counted) != cycles:
-        problems.append(f"{cycles - len(counted)} runs not finished")
-    for c in counted:
-        if (c["betpawa"], c["competitors"], c["statuses"]) != (1300, 2600, 1300):
-            problems.append(
-                f"run {c['id']}: {c['betpawa']}, {c['competitors']} snapshots, {c['statuses']} statuses"
-            )
-        if c["id"] in per_run and c["history_rows"] != per_run[c["id"]]:
-            problems.append(f"run {c['id']}: history_rows {c['history_rows']} != {per_run[c['id']]}")
+    problems += await check_current(conn, board, "at the end")
+    problems += await check_history(conn, board, rng, run_ids, per_run)
     history_rows = int(await conn.fetchval("SELECT count(*) FROM odds_history"))
     if history_rows != sum(per_run.values()) + len(board.key):
         problems.append(f"{history_rows} history rows, generated {sum(per_run.values()) + len(board.key)}")
     for r, (sr, state) in expected.items():
-        problems += await _check_as_of(
+        problems += await check_as_of(
             conn, sr, capture_times(start, r)[-1] + timedelta(seconds=30), run_ids[r], state
         )
     return {
@@ -209,46 +160,6 @@ async def reuse(conn: asyncpg.Connection[Any]) -> dict[str, Any]:
         "problems": [],
         "as_of_checked": 0,
     }
-
-
-async def _check_current(conn: asyncpg.Connection[Any], board: Board, when: str) -> list[str]:
-    stored = {
-        (r["event_id"], r["bookmaker_id"], r["key_id"]): (r["shape_id"], r["odds"])
-        for r in await conn.fetch("SELECT event_id, bookmaker_id, key_id, shape_id, odds FROM current_odds")
-    }
-    ids = {"betpawa": 1, "sportybet": 2, "bet9ja": 3}
-    wrong = sum(
-        stored.get((board.owner[m], ids[board.platform[m].value], board.key_id[m]))
-        != (board.shape_id[m], board.odds[m])
-        for m in range(len(board.key))
-    )
-    if wrong or len(stored) != len(board.key):
-        return [f"current_odds {when}: {wrong} of {len(board.key)} markets differ, {len(stored)} rows"]
-    return []
-
-
-async def _check_as_of(
-    conn: asyncpg.Connection[Any], sr: str, at: datetime, run_id: int, state: Any
-) -> list[str]:
-    sites = await OddsRepository(conn).as_of(sportradar_id=sr, at=at)
-    got = {
-        p: {
-            key_of(m): (
-                tuple(o.name for o in m.outcomes),
-                tuple(o.odds if o.is_active else -o.odds for o in m.outcomes),
-            )
-            for m in s.markets
-        }
-        for p, s in sites.items()
-    }
-    problems = []
-    if got != state:
-        problems.append(f"as_of({sr}, {at.isoformat()}) differs from the generated state")
-    if {s.scrape_run_id for s in sites.values()} != {run_id}:
-        problems.append(
-            f"as_of({sr}, {at.isoformat()}) read runs {sorted(s.scrape_run_id for s in sites.values())}"
-        )
-    return problems
 
 
 async def _timed(call: Callable[[], Awaitable[Any]], reps: int, warm: int = 3) -> list[float]:
