@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import math
 import os
 import sys
 from collections.abc import Awaitable, Callable, Iterable
@@ -28,7 +27,7 @@ from oddsstore.cli._options import dsn_or_say
 from oddsstore.db import create_pool, scrub_dsn_secrets
 from oddsstore.errors import DB_FAILURES, describe
 from oddsstore.reads import ComparisonRepository, MarketPick, UnknownEvent
-from oddsstore.reads.common import parse_moment, validate_market_id
+from oddsstore.reads.common import parse_moment, parse_number, validate_market_id
 
 __all__ = [
     "INTERRUPTED",
@@ -57,7 +56,7 @@ INTERRUPTED = 130
 def hours(text: str) -> float:
     """An argparse type: a finite number of hours > 0 (at most :data:`MAX_HOURS`)."""
     try:
-        value = float(text)
+        value = parse_number(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number of hours: {text!r}") from None
     if not 0 < value <= MAX_HOURS:  # NaN fails both comparisons
@@ -84,12 +83,9 @@ def market_id(text: str) -> str:
 def line(text: str) -> float:
     """An argparse type: a finite line such as ``2.5`` or ``-0.5``."""
     try:
-        value = float(text)
+        return parse_number(text)
     except ValueError:
-        value = math.nan
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"not a line (a finite number such as 2.5): {text!r}")
-    return value
+        raise argparse.ArgumentTypeError(f"not a line (a finite number such as 2.5): {text!r}") from None
 
 
 def moment(text: str) -> datetime:

@@ -29,6 +29,7 @@ __all__ = [
     "event_title",
     "fair_row",
     "kickoff_text",
+    "line_text",
     "market_label",
     "market_rows",
     "outcome_row",
@@ -80,14 +81,19 @@ def event_title(kickoff: datetime, sportradar_id: str, home: str, away: str, tou
     return clip(f"{kickoff_text(kickoff)}  {sportradar_id}  {home} v {away}{where}", WIDTH)
 
 
+def line_text(key: MarketKey) -> tuple[str, str] | None:
+    """``("line", "2.5")``, ``("handicap", "-0.5/+0.5")`` (home/away), or ``None`` without a line."""
+    _, line, handicap_type, home, away = key
+    if handicap_type is not None and home is not None and away is not None:
+        return "handicap", f"{home:+g}/{away:+g}"
+    return None if line is None else ("line", f"{line:g}")
+
+
 def market_label(key: MarketKey, name: str, width: int = WIDTH) -> str:
     """A market's name with its line, or its handicaps (home/away) for a handicap market, in at most
     ``width`` characters: a long name is cut, never the line."""
-    _, line, handicap_type, home, away = key
-    if handicap_type is not None and home is not None and away is not None:
-        suffix = f" {home:+g}/{away:+g}"
-    else:
-        suffix = "" if line is None else f" {line:g}"
+    shown = line_text(key)
+    suffix = "" if shown is None else f" {shown[1]}"
     return clip(name, max(width - len(suffix), 1)) + suffix
 
 

@@ -58,7 +58,7 @@ def register(subparsers: Any) -> None:
 def table(board: Board) -> Iterator[str]:
     """The board as table lines (no line end)."""
     until = "" if board.kickoff_to is None else f" to {kickoff_text(board.kickoff_to)}"
-    behind = ", BetPawa behind only" if board.only_behind else ""
+    behind = ", BetPawa behind" if board.only_behind else ""  # 80 columns up to 99,999 events
     events = count(len(board.events), "event")
     yield f"kickoff {kickoff_text(board.kickoff_from)}{until} UTC: {events}{behind}"
     if not board.events:

@@ -69,10 +69,9 @@ async def check_schema(pool: asyncpg.Pool[Any]) -> None:
             raise NotMigrated("the database has no oddsstore schema: run `oddsstore migrate` (or --migrate)")
 
 
-def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser("cycle", help="run one full scrape cycle and store it")
-    add_dsn(parser)
-    add_cycle_options(parser)
+def add_storage_options(parser: argparse.ArgumentParser) -> None:
+    """What a command that runs cycles and stores them takes besides the cycle options (``cycle`` and
+    ``run``): ``--migrate``, ``--spill-dir``, ``--statement-timeout-ms``, ``--flush-timeout``, ``--json``."""
     parser.add_argument("--migrate", action="store_true", help="apply migrations first")
     parser.add_argument(
         "--spill-dir",
@@ -93,6 +92,13 @@ def register(subparsers: Any) -> None:
         help="seconds the end of a cycle waits for an unavailable database before spilling (default 60)",
     )
     parser.add_argument("--json", action="store_true", help="print every progress event as a JSON line")
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser("cycle", help="run one full scrape cycle and store it")
+    add_dsn(parser)
+    add_cycle_options(parser)
+    add_storage_options(parser)
     parser.set_defaults(func=run)
 
 

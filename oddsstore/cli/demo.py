@@ -349,8 +349,6 @@ def run(args: argparse.Namespace) -> int:
     except ConnectionError as exc:
         print(f"oddsstore demo: {exc}", file=sys.stderr)
         return 1
-    except OSError as exc:  # --serve: the port is taken
-        print(
-            f"oddsstore demo: cannot listen on 127.0.0.1:{args.port}: {exc.strerror or exc}", file=sys.stderr
-        )
+    except PortUnavailable as exc:  # --serve: the port is taken (said before the cycle)
+        print(f"oddsstore demo: {exc}", file=sys.stderr)
         return 1

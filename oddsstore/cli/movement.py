@@ -18,7 +18,7 @@ import orjson
 
 from oddsstore.cli._options import add_dsn
 from oddsstore.cli._reads import line, market_id, moment, run_read, sportradar_id
-from oddsstore.cli._table import WIDTH, clip, kickoff_text, price
+from oddsstore.cli._table import WIDTH, clip, kickoff_text, line_text, price
 from oddsstore.reads import ComparisonRepository, Movement, OutcomeMovement, PricePoint
 from oddsstore.reads.common import MarketKey
 
@@ -54,10 +54,8 @@ def _odds(point: PricePoint) -> str:
 
 
 def _line_label(key: MarketKey) -> str:
-    _, value, handicap_type, home, away = key
-    if handicap_type is not None and home is not None and away is not None:
-        return f"  handicap {home:+g}/{away:+g}"
-    return "" if value is None else f"  line {value:g}"
+    shown = line_text(key)
+    return "" if shown is None else f"  {shown[0]} {shown[1]}"
 
 
 def _wrapped(tokens: list[str]) -> Iterator[str]:
@@ -86,7 +84,7 @@ def table(move: Movement) -> Iterator[str]:
     if move.since is not None:
         yield f"changes from {kickoff_text(move.since)} UTC"
     if not move.outcomes:
-        yield f"no stored prices of market {move.market_id}{only} for {move.sportradar_id}"
+        yield clip(f"no stored prices of market {move.market_id}{only} for {move.sportradar_id}", WIDTH)
         return
     if fmt == "%H:%M":
         day = next(p for o in move.outcomes for p in _points(o)).captured_at.astimezone(UTC)

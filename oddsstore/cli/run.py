@@ -18,7 +18,6 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import attrs
@@ -36,7 +35,12 @@ from oddsstore.cli._options import (
 )
 from oddsstore.cli._signals import run_stoppable
 from oddsstore.cli._tuning import tune_gc
-from oddsstore.cli.cycle import DEFAULT_STATEMENT_TIMEOUT_MS, NotMigrated, check_schema, log_progress
+from oddsstore.cli.cycle import (
+    NotMigrated,
+    add_storage_options,
+    check_schema,
+    log_progress,
+)
 from oddsstore.cycle.metrics import CycleMetrics
 from oddsstore.cycle.schedule import Scheduler, ScheduleSettings
 from oddsstore.db import MigrationError, apply_migrations, create_pool, mask_dsn
@@ -84,26 +88,7 @@ def register(subparsers: Any) -> None:
     )
     add_dsn(parser)
     add_cycle_options(parser)
-    parser.add_argument("--migrate", action="store_true", help="apply migrations first")
-    parser.add_argument(
-        "--spill-dir",
-        type=Path,
-        default=Path("oddsstore-spill"),
-        help="where batches that cannot be stored are written (default: ./oddsstore-spill)",
-    )
-    parser.add_argument(
-        "--statement-timeout-ms",
-        type=non_negative_int,
-        default=DEFAULT_STATEMENT_TIMEOUT_MS,
-        help=f"statement_timeout of every connection (default {DEFAULT_STATEMENT_TIMEOUT_MS}; 0: none)",
-    )
-    parser.add_argument(
-        "--flush-timeout",
-        type=positive_float,
-        default=StorerPolicy().flush_timeout_s,
-        help="seconds the end of a cycle waits for an unavailable database before spilling (default 60)",
-    )
-    parser.add_argument("--json", action="store_true", help="print every progress event as a JSON line")
+    add_storage_options(parser)
     parser.add_argument("--log-json", action="store_true", help="log one JSON object a line (stderr)")
     parser.set_defaults(func=run, trigger="schedule")
 

@@ -58,7 +58,8 @@ def register(subparsers: Any) -> None:
         type=_ttl,
         default=DEFAULT_BOARD_TTL_S,
         metavar="SECONDS",
-        help=f"reuse a board answer this long (0-3600; default {DEFAULT_BOARD_TTL_S:g}): it can be that old",
+        help=f"reuse a board answer this long (0-3600; default {DEFAULT_BOARD_TTL_S:g}); "
+        "an answer can be up to twice that old",
     )
     parser.set_defaults(func=run, trigger="api")
 

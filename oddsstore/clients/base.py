@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import random
+import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -152,6 +153,8 @@ class HttpSite:
         )
         self.gate = SiteGate(self.site.concurrency, self.site.min_interval_s, settings.breaker_threshold)
         self.stats = RequestStats()
+        #: called with each HTTP attempt's seconds (sent to body read, or to its failure), e.g. a metric
+        self.on_attempt: Callable[[float], None] | None = None
 
     def url(self, path: str) -> str:
         return f"{self.site.base_url}{path}"
@@ -268,6 +271,7 @@ class HttpSite:
         async with self.gate.slot():
             self.stats.attempts += 1
             self.stats.peak_in_flight = max(self.stats.peak_in_flight, self.gate.in_flight)
+            started = time.perf_counter()
             try:
                 async with self._session.request(
                     method,
@@ -285,6 +289,9 @@ class HttpSite:
                 raise TransientSiteError(self.platform, label, "timeout", describe(exc)) from exc
             except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError) as exc:
                 raise TransientSiteError(self.platform, label, "connection", describe(exc)) from exc
+            finally:
+                if self.on_attempt is not None:
+                    self.on_attempt(time.perf_counter() - started)
         try:
             return orjson.loads(raw)
         except orjson.JSONDecodeError as exc:

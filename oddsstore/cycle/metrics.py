@@ -17,6 +17,7 @@ Counters and what they count (every name below gets ``_total`` when exposed):
   ``oddsstore_events_failed{site}``: events a site returned or failed, counted when their batch is
   stored (so they match the snapshots and status rows in the database);
   ``oddsstore_site_event_seconds{site}`` (histogram): one event's fetch and parse, retries included;
+  ``oddsstore_site_request_seconds{site}`` (histogram): one HTTP attempt, sent to body read or failure;
 - ``oddsstore_site_requests{site}``, ``oddsstore_site_request_failures{site,reason}`` (the reason
   slugs of ``oddsstore.errors``), ``oddsstore_site_retries{site}``; ``oddsstore_site_breaker_open{site}``
   (gauge: 1 while the current or last cycle has paused the site);
@@ -52,6 +53,7 @@ from oddsstore.storage.retrying import RetryingStorer
 __all__ = ["CycleMetrics", "CycleOutcome"]
 
 CYCLE_BUCKETS = (1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1200.0)
+REQUEST_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 EVENT_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 STORE_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 #: How a cycle ended, as ``oddsstore_cycles{status}`` says it (run statuses, plus these two).
@@ -207,6 +209,13 @@ class CycleMetrics:
             buckets=EVENT_BUCKETS,
             registry=r,
         )
+        self.request_seconds = Histogram(
+            "oddsstore_site_request_seconds",
+            "One HTTP attempt to a site, sent to body read or failure",
+            ["site"],
+            buckets=REQUEST_BUCKETS,
+            registry=r,
+        )
         self.store_seconds = Histogram(
             "oddsstore_store_batch_seconds", "Time to store one batch", buckets=STORE_BUCKETS, registry=r
         )
@@ -237,8 +246,13 @@ class CycleMetrics:
     # --- feeding ------------------------------------------------------------------------------------
 
     def watch_clients(self, clients: Mapping[Platform, SiteClient]) -> None:
-        """Count these clients' requests from now on (read at every scrape, folded in at the cycle's end)."""
+        """Count these clients' requests from now on (read at every scrape, folded in at the cycle's end)
+        and time each of their HTTP attempts."""
         self._traffic.watch(clients)
+        for platform, client in clients.items():
+            http = getattr(client, "http", None)
+            if isinstance(http, HttpSite):
+                http.on_attempt = self.request_seconds.labels(platform.value).observe
 
     def count_storer(self, storer: RetryingStorer, before: tuple[int, int, int] = (0, 0, 0)) -> None:
         """Add what ``storer`` retried, spilled and lost since ``before`` (see :meth:`storer_counts`)."""

@@ -21,6 +21,7 @@ __all__ = [
     "key_dict",
     "key_of",
     "parse_moment",
+    "parse_number",
     "parse_picks",
     "validate_market_id",
 ]
@@ -29,6 +30,17 @@ MarketKey = tuple[str, float | None, str | None, float | None, float | None]
 """(market_id, line, handicap_type, handicap_home, handicap_away): a market's identity on every site."""
 
 _MARKET_ID = re.compile(r"[0-9A-Za-z_]{1,40}")
+# A plain decimal number in ASCII: float() alone also reads "1_0" as 10 and other scripts' digits
+_NUMBER = re.compile(r"\s*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*")
+
+
+def parse_number(text: str) -> float:
+    """``text`` as a finite plain decimal number (ASCII digits, optional sign, point and exponent), else
+    ``ValueError``: ``"1_0"``, ``"inf"``, ``"nan"`` and other scripts' digits are refused."""
+    value = float(text) if isinstance(text, str) and _NUMBER.fullmatch(text) else math.nan
+    if not math.isfinite(value):
+        raise ValueError(f"not a finite number: {text!r}")
+    return value
 
 
 class UnknownEvent(LookupError):
@@ -71,7 +83,7 @@ class MarketPick:
         if line == "main":
             return cls(market_id, main=True)
         try:
-            return cls(market_id, float(line))
+            return cls(market_id, parse_number(line))
         except ValueError:
             raise ValueError(f"bad market pick {text!r}: expected ID, ID@LINE or ID@main") from None
 

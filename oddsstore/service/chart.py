@@ -42,6 +42,11 @@ def _nice_step(span: float) -> float:
     return next(m * power for m in (1.0, 2.0, 2.5, 5.0, 10.0) if m * power >= raw)
 
 
+def _decimals(step: float) -> int:
+    """Decimals that show every multiple of ``step`` exactly: 2, or 3 for a step such as 0.025."""
+    return next((d for d in (2, 3) if abs(round(step, d) - step) < 1e-9), 4)
+
+
 def _segments(o: OutcomeMovement, end: datetime) -> list[list[tuple[datetime, float]]]:
     """Step points of the open stretches of one outcome's history."""
     out: list[list[tuple[datetime, float]]] = []
@@ -75,7 +80,7 @@ def movement_svg(series: Sequence[OutcomeMovement], *, end: datetime, title: str
     t1 = max(max(t for t, _ in points), t0 + timedelta(minutes=1))
     lo, hi = min(v for _, v in points), max(v for _, v in points)
     pad = max((hi - lo) * 0.08, 0.02)
-    lo, hi = max(1.0, lo - pad), hi + pad
+    lo, hi = max(min(lo, 1.0), lo - pad), hi + pad  # no padding below 1.0, but never above a price
     plot_w, plot_h = _W - _LEFT - _RIGHT, _H - _TOP - _BOTTOM
 
     def x(t: datetime) -> float:
@@ -92,12 +97,13 @@ def movement_svg(series: Sequence[OutcomeMovement], *, end: datetime, title: str
         'stroke="#999"/>',
     ]
     step = _nice_step(hi - lo)
+    decimals = _decimals(step)
     v = math.ceil(lo / step) * step
     while v <= hi + 1e-9:
         parts.append(
             f'<line class="grid" x1="{_LEFT}" x2="{_W - _RIGHT}" y1="{y(v):.1f}" y2="{y(v):.1f}" '
             f'stroke="#ddd"/><text class="tick price" x="{_LEFT - 6}" y="{y(v) + 4:.1f}" '
-            f'text-anchor="end" font-size="11">{v:.2f}</text>'
+            f'text-anchor="end" font-size="11">{v:.{decimals}f}</text>'
         )
         v += step
     span = t1 - t0

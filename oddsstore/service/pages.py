@@ -22,14 +22,22 @@ from oddsstore.errors import TRANSIENT_DB_ERRORS
 from oddsstore.reads import Movement, UnknownEvent
 from oddsstore.service.api import Reads
 from oddsstore.service.chart import movement_svg, series_of
-from oddsstore.service.params import BadParameter, parse_board, parse_event, parse_movement
-from oddsstore.service.render import CSS, board_body, error_body, event_body, market_label, page
+from oddsstore.service.params import BadParameter, parse_board, parse_event, parse_movement, single
+from oddsstore.service.render import (
+    CSS,
+    MAX_ROWS,
+    board_body,
+    error_body,
+    event_body,
+    events_text,
+    market_label,
+    page,
+)
 
 __all__ = ["Pages"]
 
 DEFAULT_CHART_MARKET = "3743"  # 1X2
 _DEFAULT_LIMIT = 300
-_MAX_LIMIT = 50_000
 _HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self' data:; "
     "form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
@@ -58,16 +66,17 @@ async def _answer(call: Callable[[], Awaitable[web.Response]]) -> web.Response:
 
 
 def _sort(query: MultiMapping[str]) -> str:
-    sort = query.get("sort", "kickoff") or "kickoff"
+    sort = single(query, "sort") or "kickoff"
     if sort not in ("kickoff", "gap"):
         raise BadParameter("sort", f"expected kickoff or gap, not {sort!r}")
     return sort
 
 
 def _limit(query: MultiMapping[str]) -> int:
-    text = query.get("limit", "") or str(_DEFAULT_LIMIT)
-    if not text.isdigit() or not 1 <= int(text) <= _MAX_LIMIT:
-        raise BadParameter("limit", f"expected a number of rows from 1 to {_MAX_LIMIT}")
+    text = single(query, "limit") or str(_DEFAULT_LIMIT)
+    # ASCII digits only: str.isdigit() also takes "²", which int() refuses (a 500, not a 400)
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_ROWS:
+        raise BadParameter("limit", f"expected a number of rows from 1 to {MAX_ROWS}")
     return int(text)
 
 
@@ -92,7 +101,7 @@ class Pages:
             query = parse_board(request.query, extra=("sort", "limit"))
             sort, limit = _sort(request.query), _limit(request.query)
             board = await self.reads.board(query)
-            title = f"Board ({len(board.events)} events) · oddsstore"
+            title = f"Board ({events_text(len(board.events))}) · oddsstore"
             return _html(page(title, board_body(board, query, sort=sort, limit=limit), _footer(self.reads)))
 
         return await _answer(go)
@@ -132,7 +141,7 @@ def _chart_end(movement: Movement, now: datetime) -> datetime:
 
 def _footer(reads: Reads) -> str:
     ttl = reads.settings.board_ttl_s
-    return (
-        f"The board may be up to {ttl:g} s old (it is cached); an event's page reads the database. "
-        'JSON at <a href="/api/board">/api/board</a>.'
-    )
+    # fresh for ttl, then still answered for another ttl while one read refreshes it (service.cache)
+    age = f"may be up to {2 * ttl:g} s old (it is cached)" if ttl > 0 else "is read for every request"
+    json = '<a href="/api/board">/api/board</a>'
+    return f"The board {age}; an event's page reads the database. JSON at {json}."

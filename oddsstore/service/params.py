@@ -3,7 +3,6 @@ a bad one raises :class:`BadParameter` naming it, which the routes answer with `
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Collection
 from datetime import datetime, timedelta
@@ -12,7 +11,7 @@ import attrs
 from multidict import MultiMapping
 
 from oddsstore.models import utcnow
-from oddsstore.reads.common import CORE, MarketPick, parse_moment, validate_market_id
+from oddsstore.reads.common import CORE, MarketPick, parse_moment, parse_number, validate_market_id
 from oddsstore.reads.fair import FairMethod
 
 __all__ = [
@@ -25,6 +24,7 @@ __all__ = [
     "parse_event",
     "parse_movement",
     "pick_text",
+    "single",
     "valid_sportradar_id",
 ]
 
@@ -48,7 +48,16 @@ class BadParameter(ValueError):
         return {"error": f"bad parameter {self.name!r}: {self}", "parameter": self.name}
 
 
-def _one(query: MultiMapping[str], name: str) -> str | None:
+def _number(name: str, text: str) -> float:
+    """``text`` as a finite decimal number, else :class:`BadParameter` naming ``name``."""
+    try:
+        return parse_number(text)
+    except ValueError as exc:
+        raise BadParameter(name, str(exc)) from None
+
+
+def single(query: MultiMapping[str], name: str) -> str | None:
+    """The one value of ``name`` (``None`` when absent); given twice it is a bad parameter."""
     values = query.getall(name, [])
     if len(values) > 1:
         raise BadParameter(name, "given more than once")
@@ -56,7 +65,7 @@ def _one(query: MultiMapping[str], name: str) -> str | None:
 
 
 def _moment(query: MultiMapping[str], name: str) -> datetime | None:
-    text = _one(query, name)
+    text = single(query, name)
     if text is None or not text.strip():
         return None
     try:
@@ -117,14 +126,11 @@ def pick_text(pick: MarketPick) -> str:
 def parse_board(query: MultiMapping[str], extra: Collection[str] = ()) -> BoardQuery:
     """The board's parameters (``extra``: further names a caller reads itself, such as a page's sort)."""
     _known(query, BOARD_PARAMS | set(extra))
-    hours_text = _one(query, "hours")
+    hours_text = single(query, "hours")
     hours = None
     if hours_text is not None and hours_text.strip():
-        try:
-            hours = float(hours_text)
-        except ValueError:
-            raise BadParameter("hours", f"not a number: {hours_text!r}") from None
-        if not math.isfinite(hours) or not 0 < hours <= _MAX_HOURS:
+        hours = _number("hours", hours_text)
+        if not 0 < hours <= _MAX_HOURS:
             raise BadParameter("hours", f"expected a number of hours above 0 and at most {_MAX_HOURS:g}")
     kickoff_from = _moment(query, "kickoff_from")
     kickoff_to = _moment(query, "kickoff_to")
@@ -140,10 +146,10 @@ def parse_board(query: MultiMapping[str], extra: Collection[str] = ()) -> BoardQ
         try:
             pick = MarketPick.parse(text)
         except ValueError as exc:
-            raise BadParameter("market", f"{exc} (expected ID, ID@LINE or ID@main)") from None
+            raise BadParameter("market", str(exc)) from None
         if pick not in picks:
             picks.append(pick)
-    tournament = (_one(query, "tournament") or "").strip() or None
+    tournament = (single(query, "tournament") or "").strip() or None
     if tournament is not None and len(tournament) > _MAX_TEXT:
         raise BadParameter("tournament", f"longer than {_MAX_TEXT} characters")
     return BoardQuery(
@@ -157,7 +163,7 @@ def parse_board(query: MultiMapping[str], extra: Collection[str] = ()) -> BoardQ
 
 
 def _flag(query: MultiMapping[str], name: str) -> bool:
-    text = _one(query, name)
+    text = single(query, name)
     if text is None:
         return False
     if text.strip().lower() in _TRUE:
@@ -180,7 +186,7 @@ class EventQuery:
 
 def parse_event(query: MultiMapping[str], extra: Collection[str] = ()) -> EventQuery:
     _known(query, {"at", "method", *extra})
-    method = _one(query, "method") or FairMethod.MULTIPLICATIVE.value
+    method = single(query, "method") or FairMethod.MULTIPLICATIVE.value
     try:
         how = FairMethod(method)
     except ValueError:
@@ -201,20 +207,15 @@ def parse_movement(
 ) -> MovementQuery:
     """``market`` (required unless ``default_market``), ``line``, ``since``."""
     _known(query, {"market", "line", "since", *extra})
-    market = _one(query, "market") or default_market
+    market = single(query, "market") or default_market
     if market is None:
         raise BadParameter("market", "required (a market id such as 3743)")
     try:
         validate_market_id(market)
     except ValueError as exc:
         raise BadParameter("market", str(exc)) from None
-    line_text = _one(query, "line")
+    line_text = single(query, "line")
     line = None
     if line_text is not None and line_text.strip():
-        try:
-            line = float(line_text)
-        except ValueError:
-            raise BadParameter("line", f"not a number: {line_text!r}") from None
-        if not math.isfinite(line):
-            raise BadParameter("line", "expected a finite number")
+        line = _number("line", line_text)
     return MovementQuery(market_id=market, line=line, since=_moment(query, "since"))

@@ -22,6 +22,7 @@ from oddsstore.service.params import BoardQuery, pick_text
 
 __all__ = [
     "CSS",
+    "MAX_ROWS",
     "board_body",
     "board_rows",
     "error_body",
@@ -43,6 +44,7 @@ _CORE_NAMES = {
     "4703": "Draw no bet",
     "3774@main": "Asian handicap (main line)",
 }
+MAX_ROWS = 50_000  # the most prices one board page shows (its ``limit``)
 _NONE = "&ndash;"  # no price
 _HOURS = ("", "3", "6", "12", "24", "48", "72")
 BoardRow = tuple[BoardEvent, BoardMarket, BoardOutcome]
@@ -120,13 +122,16 @@ def _filters(query: BoardQuery, sort: str) -> str:
         for h in dict.fromkeys((*_HOURS, current))
     )
     behind = " checked" if query.only_behind else ""
+    kept = ""  # the tournament has no field in the form: kept as it came
+    if query.tournament is not None:
+        kept = f'<input type="hidden" name="tournament" value="{esc(query.tournament)}">'
     return (
         '<form class="filters" method="get" action="/">'
         f'<label>Market <select name="market" id="market">{market}</select></label>'
         f'<label>Kickoff <select name="hours" id="hours">{hours}</select></label>'
         f'<label class="check"><input type="checkbox" name="behind" value="1" id="behind"{behind}> '
         "BetPawa behind only</label>"
-        f'<input type="hidden" name="sort" value="{esc(sort)}">'
+        f'<input type="hidden" name="sort" value="{esc(sort)}">{kept}'
         '<button type="submit" id="apply">Show</button></form>'
     )
 
@@ -154,8 +159,9 @@ def board_body(board: Board, query: BoardQuery, *, sort: str, limit: int) -> str
     )
     shown = min(limit, len(rows))
     more = ""
-    if len(rows) > limit:
-        more = f' <a href="{_link("/", {**base, "sort": sort, "limit": str(limit * 4)})}">show more</a>'
+    if len(rows) > limit and limit < MAX_ROWS:
+        more_limit = str(min(limit * 4, MAX_ROWS))  # never a limit the page would refuse
+        more = f' <a href="{_link("/", {**base, "sort": sort, "limit": more_limit})}">show more</a>'
     csv = _link("/api/export.csv", base)
     return (
         "<h1>Board</h1>"
@@ -163,7 +169,8 @@ def board_body(board: Board, query: BoardQuery, *, sort: str, limit: int) -> str
         + f'<p class="sorts">Sort: {sorts}</p>'
         + '<p class="note">▲ green: BetPawa has the best price (or level); ▼ red: a competitor pays more. '
         "Gap = BetPawa / best competitor &minus; 1.</p>"
-        + f'<p class="note" id="count">{len(board.events)} events, showing {shown} of {len(rows)} prices'
+        + f'<p class="note" id="count">{events_text(len(board.events))}, '
+        + f"showing {shown} of {len(rows)} prices"
         + f'{more} · <a href="{csv}">CSV</a> · <a href="{_link("/api/board", base)}">JSON</a></p>'
         + '<table id="board"><thead><tr><th>Kickoff (UTC)</th><th>Match</th>'
         + f'<th>Market</th><th>Outcome</th>{head}<th>Best competitor</th><th class="num">Gap</th>'
@@ -233,12 +240,12 @@ def event_body(event: EventComparison, chart: str, *, market: str, line: float |
     if event.missing_sites:
         names = ", ".join(SITE_NAMES[p] for p in event.missing_sites)
         missing = f'<p class="missing">Not listed on {names}.</p>'
-    sr = quote(event.sportradar_id, safe="")
+    json_link = _link(f"/api/events/{quote(event.sportradar_id, safe='')}", _event_query(event))
     return (
         f"<h1>{esc(event.home_team)} v {esc(event.away_team)}</h1>"
         f'<p class="note">SportRadar {esc(event.sportradar_id)} · {esc(event.tournament or "")} · '
         f"kickoff {_when(event.kickoff)} · prices {'now' if event.at is None else 'at ' + _when(event.at)}"
-        f' · captured: {sites} · <a href="/api/events/{esc(sr)}">JSON</a></p>'
+        f' · captured: {sites} · <a href="{json_link}">JSON</a></p>'
         + missing
         + _event_form(event, market, line)
         + f'<section id="movement"><h2>Movement</h2>{chart}</section>'
@@ -255,12 +262,21 @@ def _core_first(markets: Sequence[MarketComparison]) -> list[MarketComparison]:
     return sorted(markets, key=lambda m: rank.get(m.market_id, len(CORE)))
 
 
-def _chart_link(event: EventComparison, m: MarketComparison) -> str:
-    query: dict[str, str] = {"market": m.market_id}
-    if m.line is not None:
-        query["line"] = f"{m.line:g}"
+def _event_query(event: EventComparison) -> dict[str, str]:
+    """The page's moment and method as query parameters (empty for now and the default method)."""
+    query: dict[str, str] = {}
+    if event.at is not None:
+        query["at"] = event.at.isoformat()
     if event.method is not FairMethod.MULTIPLICATIVE:
         query["method"] = event.method.value
+    return query
+
+
+def _chart_link(event: EventComparison, m: MarketComparison) -> str:
+    """The same page (same moment, same method) with ``m``'s chart."""
+    query = {"market": m.market_id, **_event_query(event)}
+    if m.line is not None:
+        query["line"] = f"{m.line:g}"
     return f"?{urlencode(query)}#movement"
 
 
@@ -323,3 +339,8 @@ def _pct(value: float | None) -> str:
 
 def error_body(status: int, message: str) -> str:
     return f'<h1>{status}</h1><p class="error">{esc(message)}</p><p><a href="/">Back to the board</a></p>'
+
+
+def events_text(n: int) -> str:
+    """``1 event``, ``2 events``."""
+    return f"{n} event" if n == 1 else f"{n} events"

@@ -4,8 +4,8 @@
 WITH s AS (
     SELECT date_trunc('hour', s.created_at, 'UTC') AS hour,
            p.site,
-           s.platforms_scraped ? p.site AS scraped,
-           s.platforms_failed ? p.site AS failed,
+           s.platforms_scraped @> jsonb_build_array(p.site) AS scraped,
+           s.platforms_failed @> jsonb_build_array(p.site) AS failed,
            s.error_details ->> p.site AS error
     FROM event_scrape_status AS s
     CROSS JOIN LATERAL jsonb_array_elements_text(s.platforms_requested) AS p (site)

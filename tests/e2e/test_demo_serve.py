@@ -81,5 +81,7 @@ async def test_demo_serve_on_a_taken_port_fails_before_the_cycle(db_dsn: str) ->
     finally:
         await conn.close()
     assert demo.returncode == 1
-    assert f"cannot listen on 127.0.0.1:{port}" in err.decode()
+    # one line saying why (not the CLI's "unexpected error" net)
+    (said,) = err.decode().strip().splitlines()
+    assert said.startswith(f"oddsstore demo: cannot listen on 127.0.0.1:{port}: "), said
     assert runs == 0  # refused before any cycle

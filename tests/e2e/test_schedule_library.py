@@ -53,6 +53,9 @@ async def test_run_forever_runs_its_cycles_and_counts_them_in_a_registry_of_its_
     assert sample("oddsstore_rows_written_total", {"table": "history"}) == history > 0
     assert sample("oddsstore_maintenance_runs_total", {"result": "ok"}) == 1  # at start, then daily
     assert other.registry.get_sample_value("oddsstore_cycles_total", {"status": "completed"}) is None
+    for platform, served in sim.stats.items():  # one timed attempt per request a site received
+        received = sum(served.requests.values())
+        assert sample("oddsstore_site_request_seconds_count", {"site": platform.value}) == received > 0
     for run in runs:
         counted = await run_rows(conn, run["id"])
         assert counted.status_rows == 12 and counted.distinct_events == 12

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator
 from typing import Any, cast
 
 import aiohttp
@@ -12,25 +10,13 @@ import asyncpg
 import orjson
 from aiohttp import web
 from fault_kit import settings_for, simulator
+from web_kit import served
 
 from oddsstore.cycle.coordinator import CoordinatorSettings
 from oddsstore.models import Platform, RunStatus
 from oddsstore.progress import TERMINAL_TYPES
 from oddsstore.repositories import ScrapeRunsRepository
 from oddsstore.service.app import SERVICE_KEY, CycleService, create_app
-
-
-@contextlib.asynccontextmanager
-async def served(app: web.Application) -> AsyncIterator[str]:
-    """``app`` on a loopback port; yields its base URL."""
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    try:
-        yield f"http://127.0.0.1:{runner.addresses[0][1]}"
-    finally:
-        await runner.cleanup()
 
 
 async def read_events(session: aiohttp.ClientSession, url: str) -> list[dict[str, Any]]:

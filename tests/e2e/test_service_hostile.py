@@ -4,34 +4,20 @@ readers that vanish, cross-origin and DNS-rebinding requests, and the bearer tok
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
 import asyncpg
 import pytest
-from aiohttp import web
 from fault_kit import relay_to, settings_for, simulator
 from loguru import logger
 from proc_kit import slow_simulator
+from web_kit import served
 
 from oddsstore.cycle.coordinator import CoordinatorSettings
 from oddsstore.db import create_pool
 from oddsstore.service.app import AccessPolicy, create_app
-
-
-@contextlib.asynccontextmanager
-async def served(app: web.Application) -> AsyncIterator[str]:
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    try:
-        yield f"http://127.0.0.1:{runner.addresses[0][1]}"
-    finally:
-        await runner.cleanup()
 
 
 async def _status(session: aiohttp.ClientSession, method: str, url: str, **kw: Any) -> tuple[int, Any]:

@@ -36,7 +36,7 @@ def _on_events(kind: str, reason: str, **faults: Any) -> Case:
 
 CASES = {
     "timeout": attrs.evolve(
-        _on_events("timeout", "timeout", hang_s=5.0), client={"total_timeout_s": 0.3, "max_attempts": 1}
+        _on_events("timeout", "timeout", hang_s=5.0), client={"total_timeout_s": 1.5, "max_attempts": 1}
     ),
     "http_500": _on_events("http_500", "http_500"),
     "http_503": _on_events("http_503", "http_503"),

@@ -38,8 +38,11 @@ def _closed_dsn() -> str:
 BAD = [
     (["board", "--hours", "0"], "--hours: must be more than 0"),
     (["board", "--hours", "-3"], "--hours: must be more than 0"),
-    (["board", "--hours", "nan"], "--hours: must be more than 0"),
-    (["board", "--hours", "inf"], "--hours: must be more than 0"),
+    (["board", "--hours", "nan"], "--hours: not a number of hours: 'nan'"),
+    (["board", "--hours", "inf"], "--hours: not a number of hours: 'inf'"),
+    (["board", "--hours", "1_0"], "--hours: not a number of hours: '1_0'"),
+    (["board", "--hours", "\u0665"], "--hours: not a number of hours"),  # an Arabic-Indic five
+    (["board", "--market", "5000@2_5"], "bad market pick '5000@2_5'"),
     (["board", "--hours", "soon"], "--hours: not a number of hours: 'soon'"),
     (["board", "--market", "5000@over"], "bad market pick '5000@over'"),
     (["board", "--market", "5000@"], "bad market pick '5000@'"),
@@ -51,6 +54,7 @@ BAD = [
     (["movement", "68995116", "37;43"], "bad market id '37;43'"),
     (["movement", "68995116", "5000", "--line", "two"], "--line: not a line"),
     (["movement", "68995116", "5000", "--line", "nan"], "--line: not a line"),
+    (["movement", "68995116", "5000", "--line", "1_5"], "--line: not a line"),
     (["movement", "68995116", "5000", "--since", "tomorrow"], "--since: not an ISO 8601 time"),
 ]
 

@@ -1,11 +1,17 @@
 """The comparison tables' columns at their extremes: names far too long, prices and gaps far too wide
-for their columns; every line stays within 80 characters and the columns stay where they are."""
+for their columns, counts and ids far too long; every line stays within 80 characters and the
+columns stay where they are."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from oddsstore.cli._table import fair_row, market_rows, outcome_row
+from oddsstore.cli.board import table as board_table
+from oddsstore.cli.movement import table as movement_table
 from oddsstore.models import Platform
-from oddsstore.reads import BoardOutcome
+from oddsstore.reads import CORE, Board, BoardEvent, BoardOutcome, Movement, OutcomeMovement, PricePoint
+from oddsstore.reads.common import MarketKey
 
 BP, SB, B9 = Platform.BETPAWA, Platform.SPORTYBET, Platform.BET9JA
 
@@ -51,3 +57,38 @@ def test_fair_odds_with_a_consensus_too_wide_for_its_column() -> None:
     assert len(row) <= 80
     assert row[31:41].strip() == "123456.00" and row[41:51].strip() == "-" and row[51:61].strip() == ""
     assert row[62:71] == "consensus" and row[71:].strip() == f"{98765432.0:.3g}"
+
+
+def test_the_board_header_fits_80_columns_with_a_five_digit_count_and_behind_only() -> None:
+    start = datetime(2026, 12, 1, 13, 53, tzinfo=UTC)
+    event = BoardEvent("1", "A", "B", start, None, ())
+    board = Board(start, start + timedelta(hours=8784), CORE, True, (event,) * 10_000)
+    header = next(board_table(board))
+    assert header == "kickoff 2026-12-01 13:53 to 2027-12-02 13:53 UTC: 10000 events, BetPawa behind"
+    assert len(header) <= 80
+
+
+def test_a_movement_with_nothing_stored_fits_80_columns_with_long_ids() -> None:
+    kickoff = datetime(2026, 12, 1, 16, 53, tzinfo=UTC)
+    move = Movement("sr:match:" + "9" * 40, "M" * 20, 2.5, None, kickoff, False, ())
+    lines = list(movement_table(move))
+    assert max(len(line) for line in lines) <= 80
+    assert lines[-1].startswith(f"no stored prices of market {'M' * 20} line 2.5 for sr:match:")
+    assert lines[-1].endswith("…")
+
+
+def test_a_line_reads_alike_in_the_market_label_and_the_movement() -> None:
+    kickoff = datetime(2026, 12, 1, 16, 53, tzinfo=UTC)
+    point = PricePoint(kickoff - timedelta(hours=1), 1, 1.95)
+
+    def group_line(key: MarketKey) -> str:
+        o = OutcomeMovement(BP, key, "1", point, (point,), point, None)
+        return list(movement_table(Movement("1", key[0], None, None, kickoff, False, (o,))))[3]
+
+    handicap = ("3774", -0.5, "asian", -0.5, 0.5)
+    assert market_rows(handicap, "Asian Handicap - FT", {BP: 4.0})[0].startswith(
+        "Asian Handicap - FT -0.5/+0.5 "
+    )
+    assert group_line(handicap) == "betpawa  handicap -0.5/+0.5"
+    assert group_line(("5000", 2.5, None, None, None)) == "betpawa  line 2.5"
+    assert group_line(("3743", None, None, None, None)) == "betpawa"

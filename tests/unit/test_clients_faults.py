@@ -15,6 +15,7 @@ import pytest
 
 from oddsstore.clients import ClientSettings, PermanentSiteError, SiteClients, SiteError, TransientSiteError
 from oddsstore.clients import open_clients as open_site_clients
+from oddsstore.clients.base import HttpSite
 from oddsstore.devtools.simulator import BoardConfig, FaultConfig, Simulator, SimulatorConfig, run_simulator
 from oddsstore.models import ALL_PLATFORMS, Platform
 from oddsstore.parsing import ParseError, parse_event
@@ -203,3 +204,25 @@ async def test_host_session_is_left_open(sim: Simulator) -> None:
             assert (await clients[Platform.BET9JA].fetch_event(an_event_id(sim, Platform.BET9JA)))[
                 "R"
             ] == "OK"
+
+
+async def test_every_http_attempt_is_timed_retries_and_timeouts_included(sim: Simulator) -> None:
+    seen: dict[Platform, list[float]] = {p: [] for p in ALL_PLATFORMS}
+    sim.set_faults(Platform.BETPAWA, FaultConfig(rate=1.0, kinds=("http_503",), limit=2))
+    sim.set_faults(Platform.BET9JA, FaultConfig(rate=1.0, kinds=("timeout",), hang_s=10.0))
+    sim.reset_stats()
+    settings = fast_settings(sim, max_attempts=4, total_timeout_s=0.3)
+    async with open_site_clients(settings) as clients:
+        for platform in ALL_PLATFORMS:
+            http = getattr(clients[platform], "http")  # noqa: B009 - concrete clients, not the protocol
+            assert isinstance(http, HttpSite)
+            http.on_attempt = seen[platform].append
+        await clients[Platform.BETPAWA].fetch_event(an_event_id(sim, Platform.BETPAWA))
+        await clients[Platform.SPORTYBET].fetch_event(an_event_id(sim, Platform.SPORTYBET))
+        with pytest.raises(TransientSiteError):
+            await clients[Platform.BET9JA].fetch_event(an_event_id(sim, Platform.BET9JA))
+    for platform in ALL_PLATFORMS:  # one timing per request the site received
+        assert len(seen[platform]) == event_requests(sim, platform)
+    assert len(seen[Platform.BETPAWA]) == 3 and len(seen[Platform.BET9JA]) == 4
+    assert min(seen[Platform.BET9JA]) >= 0.25  # each attempt ran into the 0.3 s timeout
+    assert all(0 <= s < 0.25 for s in seen[Platform.SPORTYBET] + seen[Platform.BETPAWA])

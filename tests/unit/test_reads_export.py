@@ -72,3 +72,4 @@ def test_empty_board_is_the_header_only() -> None:
     empty = Board(kickoff_from=KICKOFF, kickoff_to=None, markets=CORE, only_behind=False, events=())
     lines = list(csv_lines(board_rows(empty)))
     assert lines == [",".join(BOARD_COLUMNS) + "\r\n"]
+

@@ -58,3 +58,40 @@ def test_no_prices_is_a_sentence_not_an_empty_chart() -> None:
     assert movement_svg(closed, end=T0, title="Over/Under <2.5>") == (
         '<p class="nochart">No prices stored for Over/Under &lt;2.5&gt;.</p>'
     )
+
+
+@pytest.mark.parametrize("top", [1.97, 2.01, 2.3, 3.05, 9.5])
+def test_every_price_label_names_the_price_at_its_height(top: float) -> None:
+    # two prices, 1.90 and ``top``, fix the scale; every tick label must sit where its own price would
+    svg = movement_svg(
+        [_series(Platform.BETPAWA, "1", [(0, 1.9), (30, top)])], end=T0 + timedelta(hours=1), title="t"
+    )
+    root = _parse(svg)
+    (line,) = [p for g in root.iter("g") for p in g.iter("polyline")]
+    ys = [float(pt.split(",")[1]) for pt in line.get("points", "").split()]
+    y_low, y_top = ys[0], ys[-1]  # 1.90 for the first half hour, then ``top``
+
+    def height(price: float) -> float:
+        return y_low + (price - 1.9) * (y_top - y_low) / (top - 1.9)
+
+    labels = [
+        (float(t.text or ""), float(t.get("y", "0")) - 4)
+        for t in root.iter("text")
+        if "price" in (t.get("class") or "")
+    ]
+    assert len(labels) >= 3
+    for price, y in labels:
+        assert y == pytest.approx(height(price), abs=0.15), (price, y)
+
+
+def test_every_point_is_inside_the_plot_even_below_evens() -> None:
+    series = [
+        _series(Platform.BET9JA, "1", [(0, 0.95), (30, 1.02)]),
+        _series(Platform.BETPAWA, "1", [(0, 1.4)]),
+    ]
+    root = _parse(movement_svg(series, end=T0 + timedelta(hours=1), title="t"))
+    plot = next(r for r in root.iter("rect") if r.get("class") == "plot")
+    top = float(plot.get("y", "0"))
+    bottom = top + float(plot.get("height", "0"))
+    ys = [float(pt.split(",")[1]) for line in root.iter("polyline") for pt in line.get("points", "").split()]
+    assert ys and all(top <= y <= bottom for y in ys)
