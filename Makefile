@@ -3,7 +3,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install lint test demo screenshot bench-store bench-cycle bench-history soak clean
+.PHONY: install lint test demo screenshot bench-store bench-cycle bench-history bench-reads soak clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,9 @@ bench-cycle: $(STAMP)
 
 bench-history: $(STAMP)
 	$(BIN)/python benchmarks/history.py
+
+bench-reads: $(STAMP)
+	$(BIN)/python benchmarks/reads.py
 
 soak: $(STAMP)
 	$(BIN)/python benchmarks/soak.py

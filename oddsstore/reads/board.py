@@ -9,14 +9,15 @@ each site's margin (``None`` unless the site prices a complete set of active out
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 import attrs
 
-from oddsstore.models import Market, Platform
+from oddsstore.models import ALL_PLATFORMS, Market, Platform
 from oddsstore.reads.common import (
     MarketKey,
     MarketPick,
@@ -26,12 +27,31 @@ from oddsstore.reads.common import (
     site_order,
 )
 from oddsstore.reads.fair import book_margin, is_complete
+from oddsstore.reads.lines import (
+    Catalogue,
+    Columns,
+    key_picks,
+    line_order,
+    main_key,
+    two_way_shapes,
+)
 from oddsstore.repositories.odds_codec import decode_odds
 
-__all__ = ["Board", "BoardEvent", "BoardMarket", "BoardOutcome", "Catalogue", "build_board"]
+__all__ = [
+    "Board",
+    "BoardEvent",
+    "BoardMarket",
+    "BoardOutcome",
+    "Catalogue",
+    "build_board",
+]
 
-_COMPETITORS = (Platform.SPORTYBET, Platform.BET9JA)
 _PLATFORMS = {1: Platform.BETPAWA, 2: Platform.SPORTYBET, 3: Platform.BET9JA}  # bookmakers.id
+_SLUGS = {p: p.value for p in Platform}  # a plain str, without the enum's property lookup
+# every tuple of distinct sites in site order: odds keyed in one of these need no reordering
+_IN_SITE_ORDER = frozenset(
+    tuple(p for i, p in enumerate(ALL_PLATFORMS) if mask >> i & 1) for mask in range(1 << len(ALL_PLATFORMS))
+)
 
 
 @attrs.frozen(slots=True)
@@ -44,10 +64,15 @@ class BoardOutcome:
     behind: bool  # a competitor pays more than BetPawa
 
     def to_dict(self) -> dict[str, object]:
+        odds = self.odds
+        order = tuple(odds)
+        if order not in _IN_SITE_ORDER:
+            order = tuple(site_order(order))
+        best = self.best_competitor
         return {
             "outcome": self.name,
-            "odds": {p.value: self.odds.get(p) for p in site_order(self.odds.keys())},
-            "best_competitor": None if self.best_competitor is None else self.best_competitor.value,
+            "odds": {_SLUGS[p]: odds[p] for p in order},
+            "best_competitor": None if best is None else _SLUGS[best],
             "best_competitor_odds": self.best_competitor_odds,
             "gap_pct": self.gap_pct,
             "behind": self.behind,
@@ -78,8 +103,8 @@ class BoardMarket:
         return {
             **key_dict(self.key),
             "market_name": self.market_name,
-            "sites": [p.value for p in self.sites],
-            "margins": {p.value: self.margins[p] for p in self.sites},
+            "sites": [_SLUGS[p] for p in self.sites],
+            "margins": {_SLUGS[p]: self.margins[p] for p in self.sites},
             "outcomes": [o.to_dict() for o in self.outcomes],
         }
 
@@ -126,39 +151,18 @@ class Board:
 Priced = tuple[str, tuple[str, ...], tuple[float, ...]]
 
 
-def line_order(key: MarketKey) -> tuple[bool, float, str, float]:
-    """Lines ascending (no line first), then handicap type and home handicap."""
-    return (key[1] is not None, key[1] or 0.0, key[2] or "", key[3] or 0.0)
-
-
-def _spread(priced: Priced) -> float | None:
-    _, names, signed = priced
-    return abs(signed[0] - signed[1]) if len(names) == 2 and is_complete(names, signed) else None
-
-
-def main_line(per_site: Mapping[Platform, Mapping[MarketKey, Priced]]) -> MarketKey | None:
-    """The key of the line whose two prices are closest on BetPawa (else on the first competitor in site
-    order that prices one), ties to the lower line; None when no site prices a two-way line fully."""
-    for platform in site_order(per_site.keys()):
-        spreads = [
-            (s, line_order(k), k) for k, m in per_site[platform].items() if (s := _spread(m)) is not None
-        ]
-        if spreads:
-            return min(spreads)[2]
-    return None
-
-
-def _outcome(name: str, listed: Mapping[Platform, Mapping[str, float]]) -> BoardOutcome:
+def _outcome(name: str, listed: Sequence[tuple[Platform, Mapping[str, float]]]) -> BoardOutcome:
+    """One outcome across ``listed`` (each site's prices by outcome name, in site order)."""
     odds: dict[Platform, float | None] = {}
-    for platform, prices in listed.items():
-        signed = prices.get(name, 0.0)
-        odds[platform] = signed if 1.0 < signed < math.inf else None  # closed (negative), placeholder, absent
     best: Platform | None = None
     best_odds: float | None = None
-    for competitor in _COMPETITORS:
-        o = odds.get(competitor)
-        if o is not None and (best_odds is None or o > best_odds):
-            best, best_odds = competitor, o
+    for platform, prices in listed:
+        signed = prices.get(name, 0.0)
+        o = signed if 1.0 < signed < math.inf else None  # closed (negative), placeholder, absent
+        odds[platform] = o
+        # competitors in site order, the first of equal prices kept
+        if o is not None and platform is not Platform.BETPAWA and (best_odds is None or o > best_odds):
+            best, best_odds = platform, o
     bp = odds.get(Platform.BETPAWA)
     gap = None if bp is None or best_odds is None else (bp / best_odds - 1.0) * 100.0
     return BoardOutcome(
@@ -171,25 +175,37 @@ def _outcome(name: str, listed: Mapping[Platform, Mapping[str, float]]) -> Board
     )
 
 
-def compare_priced(key: MarketKey, listed: Mapping[Platform, Priced]) -> BoardMarket:
-    """One market key compared across the sites listing it (``listed``, any order)."""
-    sites = tuple(site_order(listed.keys()))
-    ordered = {p: listed[p] for p in sites}
-    expected = expected_outcomes(key[0], [m[1] for m in ordered.values()])
-    names: list[str] = []
+@functools.lru_cache(maxsize=4096)
+def _complete_names(names: tuple[str, ...], expected: frozenset[str]) -> bool:
+    """Whether ``names`` are a complete set of the outcomes ``expected`` (see ``fair.is_complete``)."""
+    return is_complete(names, (2.0,) * len(names), expected)
+
+
+def compare_listed(key: MarketKey, listed: Sequence[tuple[Platform, Priced]]) -> BoardMarket:
+    """One market key compared across the sites listing it, ``listed`` in site order."""
+    expected = expected_outcomes(key[0], [m[1] for _, m in listed])
+    first = listed[0][1][1]
+    names = list(dict.fromkeys(first))  # every outcome any site lists, first seen first
     margins: dict[Platform, float | None] = {}
-    by_name: dict[Platform, dict[str, float]] = {}
-    for p, (_, outcome_names, signed) in ordered.items():
-        by_name[p] = dict(zip(outcome_names, signed, strict=True))
-        names.extend(n for n in outcome_names if n not in names)
-        margins[p] = book_margin(signed) if is_complete(outcome_names, signed, expected) else None
+    by_name: list[tuple[Platform, dict[str, float]]] = []
+    for p, (_, outcome_names, signed) in listed:
+        by_name.append((p, dict(zip(outcome_names, signed, strict=True))))
+        if outcome_names != first:
+            names.extend(n for n in outcome_names if n not in names)
+        complete = _complete_names(outcome_names, expected) and all(1.0 < x < math.inf for x in signed)
+        margins[p] = book_margin(signed) if complete else None
     return BoardMarket(
         key=key,
-        market_name=ordered[sites[0]][0],
-        sites=sites,
+        market_name=listed[0][1][0],
+        sites=tuple(p for p, _ in listed),
         margins=margins,
         outcomes=tuple(_outcome(n, by_name) for n in names),
     )
+
+
+def compare_priced(key: MarketKey, listed: Mapping[Platform, Priced]) -> BoardMarket:
+    """One market key compared across the sites listing it (``listed``, any order)."""
+    return compare_listed(key, [(p, listed[p]) for p in site_order(listed.keys())])
 
 
 def priced(m: Market) -> Priced:
@@ -205,39 +221,43 @@ def compare_market(key: MarketKey, listed: Mapping[Platform, Market]) -> BoardMa
     return compare_priced(key, {p: priced(m) for p, m in listed.items()})
 
 
-@attrs.frozen(slots=True)
-class Catalogue:
-    """The market keys of the picks and the shapes the board's rows use, by id."""
-
-    keys: Mapping[int, MarketKey]
-    shapes: Mapping[int, tuple[str, tuple[str, ...]]]  # market name, outcome names
-
-
 def _event_markets(
-    picks: Sequence[MarketPick], catalogue: Catalogue, row: Mapping[str, Any]
+    picks: Sequence[MarketPick],
+    catalogue: Catalogue,
+    serves: Mapping[int, Sequence[int]],  # per key id: the picks (their positions) that take it
+    two_way: Collection[int],
+    chosen: Mapping[tuple[str, int], int],
+    row: Mapping[str, Any],
 ) -> tuple[BoardMarket, ...]:
-    if row["key_ids"] is None:
+    key_ids = row["key_ids"]
+    if key_ids is None:
         return ()
-    by_id: dict[str, dict[Platform, dict[MarketKey, Priced]]] = {}
-    for site, key_id, shape_id, odds in zip(
-        row["platforms"], row["key_ids"], row["shape_ids"], row["odds"], strict=True
-    ):
-        key = catalogue.keys[key_id]
-        name, names = catalogue.shapes[shape_id]
-        by_id.setdefault(key[0], {}).setdefault(_PLATFORMS[site], {})[key] = (name, names, decode_odds(odds))
+    columns: Columns = (row["platforms"], key_ids, row["shape_ids"], row["odds"])
+    platforms, _, shape_ids, odds = columns
+    keys, shapes = catalogue.keys, catalogue.shapes
+    per_pick: list[dict[int, list[int]]] = [{} for _ in picks]  # pick -> key id -> positions
+    for i, key_id in enumerate(key_ids):
+        for n in serves[key_id]:
+            per_key = per_pick[n]
+            if key_id in per_key:
+                per_key[key_id].append(i)
+            else:
+                per_key[key_id] = [i]
     out: list[BoardMarket] = []
-    for pick in picks:
-        per_site = by_id.get(pick.market_id)
-        if per_site is None:
+    for n, (pick, per_key) in enumerate(zip(picks, per_pick, strict=True)):
+        if not per_key:
             continue
-        wanted = main_line(per_site) if pick.main else None
-        keys: dict[MarketKey, dict[Platform, Priced]] = {}
-        for platform, markets in per_site.items():
-            for key, m in markets.items():
-                if (pick.main and key != wanted) or (pick.line is not None and key[1] != pick.line):
-                    continue
-                keys.setdefault(key, {})[platform] = m
-        out.extend(compare_priced(key, keys[key]) for key in sorted(keys, key=line_order))
+        if pick.main:
+            wanted = chosen.get((row["sportradar_id"], n))
+            if wanted is None:  # BetPawa prices no main line: the competitors' lines decide
+                wanted = main_key([i for rows in per_key.values() for i in rows], columns, keys, two_way)
+            per_key = {} if wanted is None else {wanted: per_key[wanted]}
+        for key_id in sorted(per_key, key=lambda k: line_order(keys[k])) if len(per_key) > 1 else per_key:
+            listed = [
+                (_PLATFORMS[platforms[i]], (*shapes[shape_ids[i]], decode_odds(odds[i])))
+                for i in sorted(per_key[key_id], key=platforms.__getitem__)  # bookmaker ids in site order
+            ]
+            out.append(compare_listed(keys[key_id], listed))
     return tuple(out)
 
 
@@ -249,11 +269,16 @@ def build_board(
     kickoff_from: datetime,
     kickoff_to: datetime | None,
     only_behind: bool,
+    chosen: Mapping[tuple[str, int], int] | None = None,
 ) -> Board:
-    """The board from ``select_board`` rows (one per event, in kickoff order) and the catalogue."""
+    """The board from ``select_board`` rows (one per event, in kickoff order; with the competitors'
+    main lines added by ``with_lines``), the catalogue and the main lines ``main_lines`` chose."""
+    two_way = two_way_shapes(catalogue)
+    serves = key_picks(catalogue, picks)
+    chosen = chosen or {}
     events: list[BoardEvent] = []
     for r in rows:
-        markets = _event_markets(picks, catalogue, r)
+        markets = _event_markets(picks, catalogue, serves, two_way, chosen, r)
         if only_behind:
             markets = tuple(
                 attrs.evolve(m, outcomes=tuple(o for o in m.outcomes if o.behind))

@@ -11,11 +11,14 @@ import math
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
+import attrs
+
 from oddsstore.db import Connection, load_sql
 from oddsstore.models import utcnow
-from oddsstore.reads.board import Board, Catalogue, build_board
+from oddsstore.reads.board import Board, build_board
 from oddsstore.reads.common import CORE, MarketPick, UnknownEvent, aware, parse_picks, validate_market_id
 from oddsstore.reads.fair import DEFAULT_VALUE_THRESHOLD, FairMethod
+from oddsstore.reads.lines import Catalogue, main_lines, main_only_keys, with_lines
 from oddsstore.reads.movement import Movement, build_movement
 from oddsstore.reads.odds import OddsRepository
 from oddsstore.reads.sidebyside import EventComparison, build_comparison
@@ -24,6 +27,7 @@ __all__ = ["ComparisonRepository"]
 
 _BOARD = load_sql("reads/select_board")
 _BOARD_KEYS = load_sql("reads/select_board_keys")
+_BOARD_LINES = load_sql("reads/select_board_lines")
 _SHAPES = load_sql("reads/select_shapes")
 _FACTS = load_sql("reads/select_event_facts")
 _HISTORY = load_sql("reads/select_market_history")
@@ -49,8 +53,9 @@ class ComparisonRepository:
         """Every BetPawa event with ``kickoff_from <= kickoff <= kickoff_to`` (default: from now, no end),
         in ``tournament`` when given, with the picked ``markets`` (``CORE`` by default; a ``MarketPick``
         or its text ``"5000@2.5"``) compared per outcome. ``only_behind``: only the outcomes where a
-        competitor pays more than BetPawa (and only the markets and events that have one). Three
-        statements: the picks' keys, the board, the shapes its rows use."""
+        competitor pays more than BetPawa (and only the markets and events that have one). The picks'
+        keys, the board (BetPawa's lines only for main-line picks), the shapes its rows use and, for
+        main-line picks, the competitors' markets of the lines BetPawa's prices chose."""
         aware("kickoff_from", kickoff_from)
         aware("kickoff_to", kickoff_to)
         start = kickoff_from if kickoff_from is not None else self._clock()
@@ -68,16 +73,34 @@ class ComparisonRepository:
                 [p.line is None for p in picks],
             )
         }
-        rows = await self._conn.fetch(_BOARD, start, kickoff_to, tournament, list(keys))
-        shape_ids = {s for r in rows if r["shape_ids"] is not None for s in r["shape_ids"]}
-        shapes = {
-            r["id"]: (r["market_name"], tuple(r["outcome_names"]))
-            for r in await self._conn.fetch(_SHAPES, list(shape_ids))
-        }
-        catalogue = Catalogue(keys=keys, shapes=shapes)
-        return build_board(
-            rows, catalogue, picks=picks, kickoff_from=start, kickoff_to=kickoff_to, only_behind=only_behind
+        catalogue = Catalogue(keys=keys, shapes={})
+        rows = await self._conn.fetch(
+            _BOARD, start, kickoff_to, tournament, list(keys), main_only_keys(catalogue, picks)
         )
+        shapes = await self._shapes({s for r in rows if r["shape_ids"] is not None for s in r["shape_ids"]})
+        catalogue = attrs.evolve(catalogue, shapes=shapes)
+        chosen: dict[tuple[str, int], int] = {}
+        if any(p.main for p in picks):
+            chosen, wanted = main_lines(rows, catalogue, picks)
+            lines = await self._conn.fetch(_BOARD_LINES, [w[0] for w in wanted], [w[1] for w in wanted])
+            rows = with_lines(rows, lines)
+            if missing := {r["shape_id"] for r in lines} - shapes.keys():
+                shapes.update(await self._shapes(missing))
+        return build_board(
+            rows,
+            catalogue,
+            picks=picks,
+            kickoff_from=start,
+            kickoff_to=kickoff_to,
+            only_behind=only_behind,
+            chosen=chosen,
+        )
+
+    async def _shapes(self, ids: set[int]) -> dict[int, tuple[str, tuple[str, ...]]]:
+        return {
+            r["id"]: (r["market_name"], tuple(r["outcome_names"]))
+            for r in await self._conn.fetch(_SHAPES, list(ids))
+        }
 
     async def _facts(self, sportradar_id: str) -> dict[str, object]:
         if not isinstance(sportradar_id, str) or not sportradar_id.strip():

@@ -14,7 +14,7 @@ from datetime import datetime
 import attrs
 
 from oddsstore.models import Market, Platform
-from oddsstore.reads.board import BoardOutcome, compare_market, line_order
+from oddsstore.reads.board import BoardOutcome, compare_market
 from oddsstore.reads.common import MarketKey, expected_outcomes, iso, key_dict, key_of, site_order
 from oddsstore.reads.fair import (
     DEFAULT_VALUE_THRESHOLD,
@@ -25,6 +25,7 @@ from oddsstore.reads.fair import (
     fair_odds,
     value,
 )
+from oddsstore.reads.lines import line_order
 from oddsstore.reads.odds import SiteOdds
 
 __all__ = ["Availability", "EventComparison", "MarketComparison", "build_comparison"]

@@ -12,6 +12,7 @@ the same bytes and prices.
 
 from __future__ import annotations
 
+import functools
 import struct
 from collections.abc import Sequence
 
@@ -37,7 +38,11 @@ def encode_odds(prices: Sequence[float]) -> bytes:
 
 def decode_odds(data: bytes) -> tuple[float, ...]:
     """The prices stored in ``data`` (negative: inactive)."""
-    body = data[1:]
     if data[0] == _MILLI:
-        return tuple(m / 1000 for m in struct.unpack(f">{len(body) // 4}i", body))
-    return struct.unpack(f">{len(body) // 8}d", body)
+        return tuple([m / 1000 for m in _struct(">", (len(data) - 1) // 4, "i").unpack_from(data, 1)])
+    return _struct(">", (len(data) - 1) // 8, "d").unpack_from(data, 1)
+
+
+@functools.cache
+def _struct(order: str, count: int, code: str) -> struct.Struct:
+    return struct.Struct(f"{order}{count}{code}")

@@ -1,8 +1,9 @@
 -- The board: every BetPawa event with $1 <= kickoff (and kickoff <= $2 when $2 is not NULL, in the
 -- tournament named $3 when $3 is not NULL), and the open markets (current_odds) with key ids $4 on
--- BetPawa and on each competitor listing the same sportradar id. One row per event, ordered by
--- kickoff then sportradar id; its markets as parallel arrays (bookmaker id, key id, shape id, odds),
--- NULL when it has none.
+-- BetPawa and on each competitor listing the same sportradar id, except the competitors' markets of
+-- the keys $5 (the lines of main-line picks: select_board_lines reads the competitors' main line
+-- once BetPawa's lines chose it). One row per event, ordered by kickoff then sportradar id; its
+-- markets as parallel arrays (bookmaker id, key id, shape id, odds), NULL when it has none.
 WITH ev AS (
     SELECT e.id, e.sportradar_id, e.home_team, e.away_team, e.kickoff, t.name AS tournament
     FROM events AS e
@@ -25,6 +26,7 @@ markets AS (
     FROM owners AS o
     JOIN current_odds AS co
       ON co.event_id = o.event_id AND co.bookmaker_id = o.bookmaker_id AND co.key_id = ANY ($4::integer[])
+     AND (o.bookmaker_id = 1 OR co.key_id <> ALL ($5::integer[]))
     GROUP BY o.ev_id
 )
 SELECT ev.sportradar_id, ev.home_team, ev.away_team, ev.kickoff, ev.tournament,

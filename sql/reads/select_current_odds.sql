@@ -1,6 +1,7 @@
 -- One event ($1 sportradar id) on each site now: the open markets in current_odds, with the site's
 -- latest snapshot (its run and capture time: when the site last returned the event). One row per
 -- market; a site whose latest snapshot has no open market gives one row with NULL market columns.
+-- The latest snapshot is one backward step of the (event, captured_at, run) index per site.
 WITH owners AS (
     SELECT 1::smallint AS bookmaker_id, 'betpawa'::text AS platform, e.id AS event_id
     FROM events AS e WHERE e.sportradar_id = $1
@@ -9,22 +10,29 @@ WITH owners AS (
     FROM competitor_events AS c JOIN bookmakers AS b ON b.slug = c.source
     WHERE c.sportradar_id = $1
 ),
-latest AS (
-    SELECT DISTINCT ON (o.platform) o.platform, o.bookmaker_id, o.event_id, s.id AS snapshot_id,
-           s.scrape_run_id, s.captured_at
+snapshots AS (
+    SELECT o.platform, o.bookmaker_id, o.event_id, s.id AS snapshot_id, s.scrape_run_id, s.captured_at
     FROM owners AS o
     CROSS JOIN LATERAL (
-        SELECT x.id, x.scrape_run_id, x.captured_at FROM (
-            SELECT id, scrape_run_id, captured_at FROM odds_snapshots
-            WHERE o.bookmaker_id = 1 AND event_id = o.event_id
-            UNION ALL
-            SELECT id, scrape_run_id, captured_at FROM competitor_odds_snapshots
-            WHERE o.bookmaker_id <> 1 AND competitor_event_id = o.event_id
-        ) AS x
-        ORDER BY x.captured_at DESC, x.scrape_run_id DESC
+        SELECT id, scrape_run_id, captured_at FROM odds_snapshots
+        WHERE event_id = o.event_id
+        ORDER BY captured_at DESC, scrape_run_id DESC
         LIMIT 1
     ) AS s
-    ORDER BY o.platform, s.captured_at DESC, s.scrape_run_id DESC
+    WHERE o.bookmaker_id = 1
+    UNION ALL
+    SELECT o.platform, o.bookmaker_id, o.event_id, s.id, s.scrape_run_id, s.captured_at
+    FROM owners AS o
+    CROSS JOIN LATERAL (
+        SELECT id, scrape_run_id, captured_at FROM competitor_odds_snapshots
+        WHERE competitor_event_id = o.event_id
+        ORDER BY captured_at DESC, scrape_run_id DESC
+        LIMIT 1
+    ) AS s
+    WHERE o.bookmaker_id <> 1
+),
+latest AS (
+    SELECT DISTINCT ON (platform) * FROM snapshots ORDER BY platform, captured_at DESC, scrape_run_id DESC
 )
 SELECT l.platform, l.snapshot_id, l.scrape_run_id, l.captured_at,
        k.market_id, sh.market_name, k.line, k.handicap_type, k.handicap_home, k.handicap_away,

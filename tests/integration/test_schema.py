@@ -54,10 +54,13 @@ EXPECTED_COLUMNS: dict[str, set[str]] = {
 
 EXPECTED_INDEXES = {
     "idx_event_scrape_status_run",
-    "idx_odds_history_event",
+    "idx_odds_history_owner_key",  # 0004: replaced idx_odds_history_event (event_id)
     "idx_competitor_events_sr_id",
     "idx_odds_snapshots_run",
     "idx_competitor_odds_snapshots_run",
+    "idx_odds_snapshots_event_time",
+    "idx_competitor_odds_snapshots_event_time",
+    "idx_current_odds_key",
 }
 
 # constraints named in sql/ (ON CONFLICT ON CONSTRAINT ...) and the checks the data relies on
