@@ -96,7 +96,12 @@ class EventCoordinator(Scraper):
     # --- the whole cycle ----------------------------------------------------------------------------
 
     def run_full_cycle(
-        self, pool: asyncpg.Pool[Any], scrape_run_id: int | None = None
+        self,
+        pool: asyncpg.Pool[Any],
+        scrape_run_id: int | None = None,
+        *,
+        after_stop: Callable[[ProgressEvent], None] | None = None,
     ) -> AsyncGenerator[ProgressEvent, None]:
-        """Run one full cycle on ``pool``: an async generator of progress events (see ``cycle.runner``)."""
-        return run_full_cycle(self, pool, scrape_run_id)
+        """Run one full cycle on ``pool``: an async generator of progress events (see ``cycle.runner``;
+        ``after_stop`` gets those a stopped cycle emitted while it wound down)."""
+        return run_full_cycle(self, pool, scrape_run_id, after_stop=after_stop)

@@ -132,7 +132,7 @@ class _Cycle:
     # --- the work -----------------------------------------------------------------------------------
 
     async def drive(self) -> None:
-        """The whole cycle; always puts a terminal event (unless cancelled) and then ``None`` on ``out``."""
+        """The whole cycle; puts a terminal event once the run is finalized, then ``None``, on ``out``."""
         try:
             async with self.ledger:
                 if not self.ledger.locked:
@@ -179,7 +179,8 @@ class _Cycle:
             logger.opt(exception=exc).error("cycle {} failed", self.run_id)
         finally:
             await run_to_end(self._drain_then_finish(status, error))
-        self.emit(self._terminal_event(crashed=status is not None))
+            # also on a cancellation: a consumer's ``after_stop`` sees how the run ended
+            self.emit(self._terminal_event(crashed=status is not None))
 
     async def _after_batch(self, scraped: int, failed: int, result: StoreResult) -> None:
         await self.ledger.add_batch(
@@ -388,10 +389,31 @@ def _spilled_or_lost(storer: BatchStorer) -> int:
     return storer.spilled + storer.lost if isinstance(storer, DeferringStorer) else 0
 
 
+def _hand_over(out: asyncio.Queue[ProgressEvent | None], to: Callable[[ProgressEvent], None]) -> None:
+    """The events a cycle emitted that were never yielded, to ``to`` (its errors are logged, never
+    raised: this runs while a cancellation propagates)."""
+    while not out.empty():
+        event = out.get_nowait()
+        if event is None:
+            continue
+        try:
+            to(event)
+        except Exception as exc:
+            logger.opt(exception=exc).error("after_stop failed on {}", event.type)
+
+
 async def run_full_cycle(
-    host: CycleHost, pool: asyncpg.Pool[Any], scrape_run_id: int | None = None
+    host: CycleHost,
+    pool: asyncpg.Pool[Any],
+    scrape_run_id: int | None = None,
+    *,
+    after_stop: Callable[[ProgressEvent], None] | None = None,
 ) -> AsyncGenerator[ProgressEvent, None]:
-    """Run one cycle; yields its progress events, the last being terminal (see oddsstore.progress)."""
+    """Run one cycle; yields its progress events, the last being terminal (see oddsstore.progress).
+
+    A cycle stopped by its consumer (a cancellation, the generator closed) still emits events while it
+    winds down (batches stored in a stop's grace, its terminal event): they cannot be yielded any more,
+    and go to ``after_stop`` (metrics, a log) once the cycle has ended."""
     cycle = _Cycle(host, pool, scrape_run_id)
     driver = asyncio.create_task(cycle.drive())
     finished = False
@@ -417,6 +439,8 @@ async def run_full_cycle(
             driver.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await driver
+        if after_stop is not None:
+            _hand_over(cycle.out, after_stop)
         task = asyncio.current_task()
         if task is not None and task.cancelling():  # the consumer's own cancellation, not the driver's
             raise asyncio.CancelledError(*([stop] if stop is not None else []))

@@ -158,7 +158,9 @@ class Scheduler:
                 coordinator.storer = self.storer = storer
                 self.metrics.watch_clients(clients)
                 try:
-                    async with contextlib.aclosing(coordinator.run_full_cycle(self.pool)) as progress:
+                    async with contextlib.aclosing(
+                        coordinator.run_full_cycle(self.pool, after_stop=self._seen)
+                    ) as progress:
                         async for event in progress:
                             self._seen(event)
                 finally:

@@ -254,7 +254,9 @@ class CycleService:
                 coordinator = EventCoordinator(clients, self.coordinator_settings)
                 if self.metrics is not None:
                     self.metrics.watch_clients(clients)
-                async with contextlib.aclosing(coordinator.run_full_cycle(self.pool, run_id)) as progress:
+                after_stop = self.metrics.observe if self.metrics is not None else None
+                cycle = coordinator.run_full_cycle(self.pool, run_id, after_stop=after_stop)
+                async with contextlib.aclosing(cycle) as progress:
                     async for event in progress:
                         if self.metrics is not None:
                             self.metrics.observe(event)

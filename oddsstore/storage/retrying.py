@@ -105,6 +105,7 @@ class RetryingStorer:
         self._origins: dict[int, RunOrigin] = {}
         #: the non-retryable error that stopped the backlog flusher; raised by every later store()/drain()
         self.failure: Exception | None = None
+        self.given_up = False  # give_up() was called: no more waiting for the backlog
 
     # --- the hand-off -------------------------------------------------------------------------------
 
@@ -230,6 +231,8 @@ class RetryingStorer:
         wait_s = self.policy.flush_timeout_s if error is None else 0.0
         if grace_s is not None:
             wait_s = min(self.policy.flush_timeout_s, grace_s)
+        if self.given_up:  # a second stop came before the drain: no grace left
+            wait_s = 0.0
         idle = self._flusher is None or self._flusher.done()
         if self._pending and wait_s > 0 and self.failure is None and idle:
             self._flusher = asyncio.create_task(self._flush())  # batches held at a stop
@@ -248,7 +251,9 @@ class RetryingStorer:
 
     def give_up(self) -> None:
         """Stop retrying the backlog now (a second stop signal): a ``drain`` in progress returns at
-        once and the batches held back are left to :meth:`spill_remaining`."""
+        once (one that has not begun yet waits for nothing) and the batches held back are left to
+        :meth:`spill_remaining`."""
+        self.given_up = True
         if self._flusher is not None and not self._flusher.done():
             self._flusher.cancel()
 

@@ -199,3 +199,15 @@ async def test_a_stop_stores_the_batches_already_scraped_in_its_grace(
     assert run["status"] == "failed" and run["error"] == "stopped by the host", run["error"]
     assert (await run_rows(conn, run["id"])).status_rows == run["events_scraped"] + run["events_failed"]
     assert await asyncio.to_thread(lambda: list(tmp_path.iterdir())) == []  # stored in the grace: no spill
+    # the batches stored in the grace and the cycle's end reach the metrics too (the database's counts)
+    sample = scheduler.metrics.registry.get_sample_value
+    history = await conn.fetchval("SELECT count(*) FROM odds_history")
+    per_site = await conn.fetch(
+        "SELECT p.site, count(*) AS n FROM event_scrape_status AS s"
+        " CROSS JOIN LATERAL jsonb_array_elements_text(s.platforms_scraped) AS p (site) GROUP BY p.site"
+    )
+    assert sample("oddsstore_rows_written_total", {"table": "status"}) == len(stored) >= 15
+    assert sample("oddsstore_rows_written_total", {"table": "history"}) == history > 0
+    for row in per_site:
+        assert sample("oddsstore_events_scraped_total", {"site": row["site"]}) == row["n"] > 0
+    assert sample("oddsstore_cycles_total", {"status": "failed"}) == 1

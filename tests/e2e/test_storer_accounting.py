@@ -137,3 +137,24 @@ async def test_a_retry_after_a_lost_commit_reply_leaves_the_run_counters_equal_t
         rows.snapshots,
         rows.markets,
     )
+
+
+async def test_a_second_stop_before_the_drain_begins_leaves_no_grace(
+    pool: asyncpg.Pool[Any], tmp_path: Path
+) -> None:
+    calls = 0
+
+    async def stuck(conn: Any, batch: ScrapeBatch, run_id: int) -> StoreResult:
+        nonlocal calls
+        calls += 1
+        await asyncio.Event().wait()  # the database never answers within the grace
+        raise AssertionError("unreachable")
+
+    storer = RetryingStorer(pool, stuck, spill_dir=tmp_path, policy=StorerPolicy(flush_timeout_s=600))
+    storer.hold(make_batch(4, events=2, markets_per_snapshot=2, batch_index=0), 9)
+    storer.give_up()  # the second signal arrives while the cycle is still winding its pipeline down
+    await asyncio.wait_for(storer.drain("stopped by signal (SIGTERM)", grace_s=600), 5)
+    assert calls == 0 and storer.unsaved == 1  # not retried: the grace was given up
+    assert await storer.spill_remaining("stopped") == 1
+    spilled = [x for x in read_batches(tmp_path / "run-9.jsonl") if isinstance(x, SpilledBatch)]
+    assert [x.batch.batch_index for x in spilled] == [0] and storer.lost == 0
