@@ -25,7 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
@@ -81,6 +81,7 @@ class Scheduler:
         metrics: CycleMetrics | None = None,
         on_event: Callable[[ProgressEvent], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.pool = pool
         self.client_settings = client_settings
@@ -92,6 +93,7 @@ class Scheduler:
         self.metrics = metrics if metrics is not None else CycleMetrics()
         self.on_event = on_event
         self._clock = clock
+        self._sleep = sleep
         self.cycles = 0  # cycles started (skipped and failed ones included)
         self.run_id: int | None = None  # the running cycle's run (None between cycles)
         self.storer: RetryingStorer | None = None  # the running cycle's storer
@@ -101,16 +103,19 @@ class Scheduler:
     async def run(self) -> int:
         """Run cycles until ``max_cycles`` have run (returns how many) or the task is cancelled."""
         limit = self.settings.max_cycles
+        due = self._clock()  # the starts keep to a grid: a late wake-up does not push the next ones
         while limit is None or self.cycles < limit:
-            started = self._clock()
             await self.maintain_if_due()
             await self.run_cycle()
             self.cycles += 1
             if limit is not None and self.cycles >= limit:
                 break
-            pause = started + self.settings.every_s - self._clock()
-            if pause > 0:  # an overrun is followed at once
-                await asyncio.sleep(pause)
+            due += self.settings.every_s
+            now = self._clock()
+            if due > now:
+                await self._sleep(due - now)
+            else:  # an overrun is followed at once, and the grid starts again from there
+                due = now
         return self.cycles
 
     def hurry(self) -> None:
