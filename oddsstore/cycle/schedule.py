@@ -39,6 +39,7 @@ from oddsstore.cycle.metrics import CycleMetrics
 from oddsstore.errors import describe
 from oddsstore.models import ALL_PLATFORMS, Platform
 from oddsstore.progress import TERMINAL_TYPES, CycleStart, ProgressEvent
+from oddsstore.storage.ledger import connection_gone
 from oddsstore.storage.maintenance import DEFAULT_RETENTION_DAYS, MaintenanceResult, maintain
 from oddsstore.storage.retrying import RetryingStorer, StorerPolicy
 
@@ -47,6 +48,7 @@ __all__ = ["DAY_S", "ScheduleSettings", "Scheduler", "run_forever"]
 DAY_S = 86_400.0
 #: How long maintenance waits for a pool connection before it is put off to the next cycle.
 MAINTENANCE_ACQUIRE_S = 10.0
+MAINTENANCE_TIMEOUT_S = 900.0
 
 
 def _optional_positive(_instance: object, _attribute: object, value: int | None) -> None:
@@ -63,6 +65,11 @@ class ScheduleSettings:
     max_cycles: int | None = attrs.field(default=None, validator=_optional_positive)
     retention_days: int = attrs.field(default=DEFAULT_RETENTION_DAYS, validator=attrs.validators.ge(0))
     maintenance_interval_s: float = attrs.field(default=DAY_S, validator=attrs.validators.gt(0))
+    #: client-side deadline of one maintenance (a frozen server, a drop stuck behind a lock): past it the
+    #: connection is terminated and maintenance is tried again before the next cycle
+    maintenance_timeout_s: float = attrs.field(
+        default=MAINTENANCE_TIMEOUT_S, validator=attrs.validators.gt(0)
+    )
 
 
 class Scheduler:
@@ -133,7 +140,14 @@ class Scheduler:
             return None
         try:
             async with self.pool.acquire(timeout=MAINTENANCE_ACQUIRE_S) as conn:
-                result = await maintain(conn, retention_days=self.settings.retention_days)
+                try:
+                    async with asyncio.timeout(self.settings.maintenance_timeout_s):
+                        result = await maintain(conn, retention_days=self.settings.retention_days)
+                except (TimeoutError, asyncio.CancelledError):
+                    # the server may still hold the transaction open: never hand it back to the pool
+                    if not connection_gone(conn):
+                        conn.terminate()
+                    raise
         except Exception as exc:  # the loop goes on; maintenance is tried again before the next cycle
             logger.error("maintenance failed: {}", describe(exc))
             self.metrics.maintained(ok=False)

@@ -5,6 +5,7 @@ cycle. The expected start times are worked out by hand below, not from the sched
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
@@ -19,14 +20,28 @@ from oddsstore.storage.maintenance import MaintenanceResult
 LATE = 0.25  # every sleep wakes this much late (a loaded machine); exact in binary
 
 
-@contextlib.asynccontextmanager
-async def _connection() -> AsyncIterator[object]:
-    yield object()
+class _Conn:
+    def __init__(self) -> None:
+        self.terminated = False
+
+    def is_closed(self) -> bool:
+        return self.terminated
+
+    def terminate(self) -> None:
+        self.terminated = True
 
 
 class _Pool:
-    def acquire(self, **_options: object) -> contextlib.AbstractAsyncContextManager[object]:
-        return _connection()
+    def __init__(self) -> None:
+        self.handed_out: list[_Conn] = []
+
+    @contextlib.asynccontextmanager
+    async def _connection(self) -> AsyncIterator[_Conn]:
+        self.handed_out.append(_Conn())
+        yield self.handed_out[-1]
+
+    def acquire(self, **_options: object) -> contextlib.AbstractAsyncContextManager[_Conn]:
+        return self._connection()
 
 
 class _Timed(Scheduler):
@@ -37,8 +52,9 @@ class _Timed(Scheduler):
         self.durations = durations
         self.starts: list[float] = []
         self.maintained: list[float] = []
+        self.fake_pool = _Pool()
         super().__init__(
-            _Pool(),  # type: ignore[arg-type]
+            self.fake_pool,  # type: ignore[arg-type]
             ClientSettings.defaults(),
             settings,
             clock=lambda: self.now,
@@ -98,3 +114,20 @@ async def test_maintenance_at_the_start_then_once_per_interval_and_again_after_a
     sample = scheduler.metrics.registry.get_sample_value
     assert sample("oddsstore_maintenance_runs_total", {"result": "failed"}) == 1
     assert sample("oddsstore_maintenance_runs_total", {"result": "ok"}) == 3
+
+
+async def test_a_maintenance_that_never_returns_is_cut_at_its_deadline_and_its_connection_terminated(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    settings = ScheduleSettings(every_s=4, max_cycles=2, maintenance_timeout_s=0.05)
+    scheduler = _Timed([1, 1], settings)
+
+    async def frozen(_conn: object, *, retention_days: int) -> MaintenanceResult:
+        await asyncio.Event().wait()  # the server does not answer
+        raise AssertionError("unreachable")
+
+    monkeypatch.setattr(schedule, "maintain", frozen)
+    assert await asyncio.wait_for(scheduler.run(), 10) == 2  # the cycles still run
+    assert [c.terminated for c in scheduler.fake_pool.handed_out] == [True, True]  # tried before each
+    sample = scheduler.metrics.registry.get_sample_value
+    assert sample("oddsstore_maintenance_runs_total", {"result": "failed"}) == 2
