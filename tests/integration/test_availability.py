@@ -16,7 +16,7 @@ import orjson
 from reads_kit import event_on, one_x_two
 
 from oddsstore.models import ALL_PLATFORMS, Platform, ScrapeBatch, ScrapedEvent, SiteResult
-from oddsstore.repositories import ScrapeRunsRepository
+from oddsstore.repositories import ScrapeRunsRepository, ScrapeStatusRepository
 from oddsstore.storage.batch import store_batch
 from oddsstore.storage.maintenance import maintain
 
@@ -150,3 +150,21 @@ async def test_availability_counts_per_site_and_hour_and_ranks_the_failure_reaso
     line = next(x for x in text.splitlines() if x.startswith(f"{hours['earlier']:%Y-%m-%d %H:%M} bet9ja"))
     assert line.split()[3:7] == ["10", "3", "7", "70.0%"]
     assert line.endswith("timeout 3, http_503 2, malformed_json 1")
+
+
+async def test_the_hours_are_utc_hours_whatever_the_session_time_zone(db_dsn: str) -> None:
+    await _store(db_dsn)
+    conn: asyncpg.Connection[Any] = await asyncpg.connect(db_dsn)
+    try:
+        await conn.execute("SET TIME ZONE 'Asia/Kolkata'")  # UTC+05:30: local hours are not UTC hours
+        rows = await ScrapeStatusRepository(conn).availability(since=datetime.now(UTC) - timedelta(hours=8))
+        created = await conn.fetch("SELECT created_at, platforms_requested FROM event_scrape_status")
+    finally:
+        await conn.close()
+    expected: Counter[tuple[datetime, str]] = Counter()
+    for row in created:  # the UTC hour of each row, worked out here
+        hour = row["created_at"].astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+        for site in orjson.loads(row["platforms_requested"]):
+            expected[(hour, site)] += 1
+    assert {(r.hour, r.site): r.requested for r in rows} == dict(expected)
+    assert all(r.hour.astimezone(UTC).minute == 0 for r in rows)
