@@ -50,6 +50,11 @@ from oddsstore.storage.spill import append_batch, check_writable
 from oddsstore.storage.storer import DEFERRED, LateStore, StoreFn
 
 
+def _batch_log(batch: ScrapeBatch, run_id: int) -> Any:
+    """The logger with the batch's run and index in ``extra`` (a host's JSON log: which batch)."""
+    return logger.bind(run_id=run_id, batch_index=batch.batch_index)
+
+
 @attrs.frozen(slots=True, kw_only=True)
 class StorerPolicy:
     attempts: int = attrs.field(default=3, validator=attrs.validators.ge(1))  # per batch, before the backlog
@@ -177,7 +182,7 @@ class RetryingStorer:
     def _failed(self, batch: ScrapeBatch, run_id: int, attempt: int, exc: BaseException) -> None:
         self.retries += 1
         self.last_error = describe(exc)
-        logger.warning(
+        _batch_log(batch, run_id).warning(
             "storing batch {} of run {} failed (try {}): {}",
             batch.batch_index,
             run_id,
@@ -217,7 +222,7 @@ class RetryingStorer:
                     self._pending.appendleft(item)
             assert stored is not None  # the backlog policy retries until stored, raised or cancelled
             self.stored_late += 1
-            logger.info(
+            _batch_log(*item).info(
                 "batch {} of run {} stored after the database came back", item[0].batch_index, item[1]
             )
             if self._on_late is not None:
@@ -274,7 +279,7 @@ class RetryingStorer:
         path = self.spill_path(run_id)
         if path is None:
             self.lost += 1
-            logger.error(
+            _batch_log(batch, run_id).error(
                 "batch {} of run {} LOST: no spill directory ({})", batch.batch_index, run_id, reason
             )
             return
@@ -289,14 +294,16 @@ class RetryingStorer:
             )
         except OSError as exc:
             self.lost += 1
-            logger.error(
+            _batch_log(batch, run_id).error(
                 "batch {} of run {} LOST: spill to {} failed: {}", batch.batch_index, run_id, path, exc
             )
             return
         self.spilled += 1
         self.spill_files.add(path)
         self.spill_reason = reason
-        logger.warning("batch {} of run {} spilled to {}: {}", batch.batch_index, run_id, path, reason)
+        _batch_log(batch, run_id).warning(
+            "batch {} of run {} spilled to {}: {}", batch.batch_index, run_id, path, reason
+        )
 
     async def spill_remaining(self, reason: str) -> int:
         """Write every batch still in the backlog to its run's spill file; returns how many were left."""

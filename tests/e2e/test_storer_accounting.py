@@ -11,6 +11,7 @@ import asyncpg
 import pytest
 from cycle_checks import run_rows
 from fault_kit import run_cycle, simulator
+from loguru import logger
 
 from oddsstore.devtools.batches import make_batch
 from oddsstore.models import RunStatus, ScrapeBatch, StoreResult
@@ -155,6 +156,14 @@ async def test_a_second_stop_before_the_drain_begins_leaves_no_grace(
     storer.give_up()  # the second signal arrives while the cycle is still winding its pipeline down
     await asyncio.wait_for(storer.drain("stopped by signal (SIGTERM)", grace_s=600), 5)
     assert calls == 0 and storer.unsaved == 1  # not retried: the grace was given up
-    assert await storer.spill_remaining("stopped") == 1
+    lines: list[dict[str, Any]] = []
+    logger.enable("oddsstore")
+    sink = logger.add(lambda m: lines.append(dict(m.record["extra"])), level="WARNING")
+    try:
+        assert await storer.spill_remaining("stopped") == 1
+    finally:
+        logger.remove(sink)
+        logger.disable("oddsstore")
     spilled = [x for x in read_batches(tmp_path / "run-9.jsonl") if isinstance(x, SpilledBatch)]
     assert [x.batch.batch_index for x in spilled] == [0] and storer.lost == 0
+    assert lines == [{"run_id": 9, "batch_index": 0}]  # the spill's log line names its batch
