@@ -111,6 +111,10 @@ class RetryingStorer:
         #: the non-retryable error that stopped the backlog flusher; raised by every later store()/drain()
         self.failure: Exception | None = None
         self.given_up = False  # give_up() was called: no more waiting for the backlog
+        #: the batch the last attempt committed (a stop may overtake its reply, in the pool's release)
+        self._committed: tuple[ScrapeBatch, StoreResult] | None = None
+        #: batches committed whose reply a stop overtook: reported by drain(), never stored again
+        self._reply_lost: list[tuple[ScrapeBatch, StoreResult]] = []
 
     # --- the hand-off -------------------------------------------------------------------------------
 
@@ -138,7 +142,8 @@ class RetryingStorer:
             try:
                 result = await self._try(batch, scrape_run_id, self.policy.first_try, first=True)
             except asyncio.CancelledError:  # a stop: stored in its grace (a retry writes nothing twice)
-                self.hold(batch, scrape_run_id)
+                if not self._overtook_commit(batch):
+                    self.hold(batch, scrape_run_id)
                 raise
             if result is not None:
                 return result
@@ -146,16 +151,28 @@ class RetryingStorer:
         return DEFERRED
 
     async def _attempt(self, batch: ScrapeBatch, run_id: int) -> StoreResult:
+        self._committed = None
         async with self._pool.acquire(timeout=self.policy.acquire_timeout_s) as conn:
             try:
                 async with asyncio.timeout(self.policy.attempt_timeout_s):
-                    return await self._store(conn, batch, run_id)
+                    result = await self._store(conn, batch, run_id)
             except (TimeoutError, asyncio.CancelledError):
                 # past its deadline or cancelled: the connection may have a query pending on a server
                 # that does not answer; the pool opens a new one for the next attempt
                 if not connection_gone(conn):
                     conn.terminate()
                 raise
+            self._committed = (batch, result)  # a cancellation in the release below loses only the reply
+        return result
+
+    def _overtook_commit(self, batch: ScrapeBatch) -> bool:
+        """Whether a cancellation of ``batch``'s store came after its commit (then its result is
+        reported by :meth:`drain`, with its real counts: a second store would write, and count, nothing)."""
+        committed, self._committed = self._committed, None
+        if committed is None or committed[0] is not batch:
+            return False
+        self._reply_lost.append(committed)
+        return True
 
     async def _try(
         self, batch: ScrapeBatch, run_id: int, policy: RetryPolicy, *, first: bool = False
@@ -218,7 +235,7 @@ class RetryingStorer:
                 stored = await self._try(item[0], item[1], self.policy.backlog)
             finally:
                 self._in_flight = None
-                if stored is None:
+                if stored is None and not self._overtook_commit(item[0]):
                     self._pending.appendleft(item)
             assert stored is not None  # the backlog policy retries until stored, raised or cancelled
             self.stored_late += 1
@@ -238,6 +255,7 @@ class RetryingStorer:
             wait_s = min(self.policy.flush_timeout_s, grace_s)
         if self.given_up:  # a second stop came before the drain: no grace left
             wait_s = 0.0
+        await self._report_reply_lost()
         idle = self._flusher is None or self._flusher.done()
         if self._pending and wait_s > 0 and self.failure is None and idle:
             self._flusher = asyncio.create_task(self._flush())  # batches held at a stop
@@ -252,7 +270,16 @@ class RetryingStorer:
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.gather(flusher, return_exceptions=True)
         self._flusher = None
+        await self._report_reply_lost()
         self._raise_failure()
+
+    async def _report_reply_lost(self) -> None:
+        """Report the batches committed whose reply a stop overtook, as stored late, with their counts."""
+        while self._reply_lost:
+            batch, result = self._reply_lost.pop(0)
+            self.stored_late += 1
+            if self._on_late is not None:
+                await self._on_late(batch, result)
 
     def give_up(self) -> None:
         """Stop retrying the backlog now (a second stop signal): a ``drain`` in progress returns at

@@ -4,6 +4,8 @@ lost after a commit. Real PostgreSQL; the faults are raised by the store functio
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -167,3 +169,56 @@ async def test_a_second_stop_before_the_drain_begins_leaves_no_grace(
     spilled = [x for x in read_batches(tmp_path / "run-9.jsonl") if isinstance(x, SpilledBatch)]
     assert [x.batch.batch_index for x in spilled] == [0] and storer.lost == 0
     assert lines == [{"run_id": 9, "batch_index": 0}]  # the spill's log line names its batch
+
+
+class _SlowRelease:
+    """A pool whose connections take their time going back (a stop lands in the release)."""
+
+    def __init__(self) -> None:
+        self.releasing = asyncio.Event()
+
+    def acquire(self, **_options: object) -> contextlib.AbstractAsyncContextManager[object]:
+        @contextlib.asynccontextmanager
+        async def one() -> AsyncIterator[object]:
+            yield _Closed()
+            self.releasing.set()
+            await asyncio.Event().wait()  # the release never finishes before the stop
+
+        return one()
+
+
+class _Closed:
+    def is_closed(self) -> bool:
+        return False
+
+    def terminate(self) -> None:
+        raise AssertionError("a committed store's connection is not terminated")
+
+
+async def test_a_stop_after_the_commit_reports_the_batch_stored_with_its_counts(tmp_path: Path) -> None:
+    committed = StoreResult(events_stored=2, snapshots_created=5, markets_stored=11)
+    stores = 0
+
+    async def store(_conn: Any, _batch: ScrapeBatch, _run_id: int) -> StoreResult:
+        nonlocal stores
+        stores += 1
+        return committed  # a second store of the batch would write (and report) nothing
+
+    pool = _SlowRelease()
+    storer = RetryingStorer(pool, store, spill_dir=tmp_path)  # type: ignore[arg-type]
+    late: list[tuple[int, StoreResult]] = []
+
+    async def stored_late(batch: ScrapeBatch, result: StoreResult) -> None:
+        late.append((batch.batch_index, result))
+
+    storer.on_late_store(stored_late)
+    batch = make_batch(5, events=2, markets_per_snapshot=2, batch_index=3)
+    task = asyncio.create_task(storer.store(batch, 9))
+    await asyncio.wait_for(pool.releasing.wait(), 5)  # committed; the reply is on its way back
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert storer.unsaved == 0  # not held back to be stored again
+    await asyncio.wait_for(storer.drain("stopped", grace_s=5), 5)
+    assert late == [(3, committed)] and stores == 1 and storer.stored_late == 1
+    assert await storer.spill_remaining("stopped") == 0
