@@ -288,9 +288,10 @@ class CycleMetrics:
         elif isinstance(event, CycleSkipped):
             self._ended(event.run_id, SKIPPED, event.reason)
 
-    def cycle_error(self, error: str) -> None:
-        """A cycle that could not run at all (no run row: the database unavailable, ...)."""
-        self._ended(None, ERROR, error)
+    def cycle_error(self, error: str, run_id: int | None = None) -> None:
+        """A cycle that could not run at all (no run row: the database unavailable, ...), or whose end
+        could not be written (``run_id``: its events waiting for a batch that never came are dropped)."""
+        self._ended(run_id, ERROR, error)
 
     def maintained(self, *, ok: bool, partitions_dropped: int = 0) -> None:
         self.maintenance.labels("ok" if ok else "failed").inc()

@@ -186,7 +186,7 @@ class Scheduler:
                     self.metrics.count_storer(storer)
         except Exception as exc:  # the cycle never ran (its lock connection): the next one may
             logger.error("cycle not run: {}", describe(exc))
-            self.metrics.cycle_error(describe(exc))
+            self.metrics.cycle_error(describe(exc), self.run_id)
         finally:
             self.storer = None
             self.run_id = None

@@ -138,3 +138,14 @@ def test_health_turns_unhealthy_past_two_intervals_and_when_the_database_does_no
     assert body["database"] == "TimeoutError: x"
     ok, body = health_report(metrics, None, database_error=None, now=clock.now + timedelta(days=9))
     assert ok  # without an interval (serve) only the database counts
+
+
+def test_a_cycle_whose_end_could_not_be_written_forgets_its_unstored_batches() -> None:
+    metrics = CycleMetrics()
+    sample = metrics.registry.get_sample_value
+    metrics.observe(_scraped(4, 0, "a", ("betpawa",), ()))  # never stored: the database went away
+    metrics.cycle_error("ConnectionRefusedError: down", run_id=4)
+    assert sample("oddsstore_cycles_total", {"status": "error"}) == 1
+    assert metrics.last is not None and metrics.last.run_id == 4 and metrics.last_ended is None
+    metrics.observe(_batch(4, 0, events=1))  # a batch 0 reported later is not run 4's lost one
+    assert sample("oddsstore_events_scraped_total", {"site": "betpawa"}) is None
