@@ -24,7 +24,8 @@ def _apply_first_only(dsn: str) -> None:
 
 
 async def new_database(server_dsn: str, prefix: str, *, full_layout: bool = False) -> str:
-    """A new database on the server: migrated (``full_layout=False``) or at 0001's layout."""
+    """A new database on the server: migrated (``full_layout=False``) or at 0001's layout with the
+    columns 0003 adds (the event repositories of today write ``observed_at``; 0003 adds columns only)."""
     name = f"{prefix}_{uuid.uuid4().hex[:8]}"
     admin = await asyncpg.connect(server_dsn)
     try:
@@ -34,6 +35,11 @@ async def new_database(server_dsn: str, prefix: str, *, full_layout: bool = Fals
     dsn = with_database(server_dsn, name)
     if full_layout:
         await asyncio.to_thread(_apply_first_only, dsn)
+        conn = await asyncpg.connect(dsn)
+        try:
+            await conn.execute((migrations_dir() / "0003_run_owner_and_observations.sql").read_text())
+        finally:
+            await conn.close()
     else:
         await apply_migrations(dsn)
     return dsn

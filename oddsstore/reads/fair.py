@@ -37,6 +37,7 @@ __all__ = [
     "book_margin",
     "complete_prices",
     "consensus",
+    "consensus_of",
     "fair_odds",
     "fair_probabilities",
     "is_complete",
@@ -164,17 +165,27 @@ def consensus(
     ``sites`` maps a site to its complete set of prices ``{outcome: odds}``; every site must price the
     same outcomes (a site with another set is a different market: ``ValueError``). No site: ``{}``.
     """
-    if not sites:
+    return consensus_of(
+        {
+            site: dict(zip(prices, fair_probabilities(list(prices.values()), method), strict=True))
+            for site, prices in sites.items()
+        }
+    )
+
+
+def consensus_of(probabilities: Mapping[str, Mapping[str, float]]) -> dict[str, float]:
+    """Consensus fair odds from each site's fair probabilities ``{site: {outcome: p}}`` (all sites the
+    same outcomes, else ``ValueError``): ``1 / mean`` of them per outcome. No site: ``{}``."""
+    if not probabilities:
         return {}
-    names = [set(p) for p in sites.values()]
-    if any(n != names[0] for n in names):
+    first = next(iter(probabilities.values()))
+    if any(p.keys() != first.keys() for p in probabilities.values()):
         raise ValueError("consensus needs every site to price the same outcomes")
-    totals = dict.fromkeys(next(iter(sites.values())), 0.0)
-    for prices in sites.values():
-        outcomes = list(prices)
-        for name, p in zip(outcomes, fair_probabilities([prices[n] for n in outcomes], method), strict=True):
+    totals = dict.fromkeys(first, 0.0)
+    for probs in probabilities.values():
+        for name, p in probs.items():
             totals[name] += p
-    return {name: len(sites) / total for name, total in totals.items()}
+    return {name: len(probabilities) / total for name, total in totals.items()}
 
 
 def value_edge(odds: float, fair: float) -> float:

@@ -15,14 +15,13 @@ import attrs
 
 from oddsstore.models import Market, Platform
 from oddsstore.reads.board import BoardOutcome, compare_market
-from oddsstore.reads.common import MarketKey, expected_outcomes, iso, key_dict, key_of, site_order
+from oddsstore.reads.common import MarketKey, iso, key_dict, key_of, site_order
 from oddsstore.reads.fair import (
     DEFAULT_VALUE_THRESHOLD,
     FairMethod,
     ValuePrice,
-    complete_prices,
-    consensus,
-    fair_odds,
+    consensus_of,
+    fair_probabilities,
     value,
 )
 from oddsstore.reads.lines import line_order
@@ -113,26 +112,25 @@ def _compare(
     key: MarketKey, listed: Mapping[Platform, Market], method: FairMethod, threshold: float
 ) -> MarketComparison:
     base = compare_market(key, listed)
-    expected = expected_outcomes(key[0], [[o.name for o in m.outcomes] for m in listed.values()])
-    complete: dict[Platform, dict[str, float]] = {}
+    complete: dict[Platform, dict[str, float]] = {}  # fair probabilities of the sites with a margin
+    offered: dict[str, dict[str, float]] = {}
     for p in base.sites:
-        m = listed[p]
-        if base.margins[p] is not None and {o.name for o in m.outcomes} == set(expected):
-            prices = complete_prices(m)
-            assert prices is not None  # a margin exists only over a complete set
-            complete[p] = dict(zip((o.name for o in m.outcomes), prices, strict=True))
-    fair = {p: dict(zip(c, fair_odds(list(c.values()), method), strict=True)) for p, c in complete.items()}
-    agreed = consensus({p.value: c for p, c in complete.items()}, method)
-    offered = {
-        p.value: {o.name: o.odds for o in listed[p].outcomes if o.is_active and o.odds > 1.0}
-        for p in base.sites
-    }
+        outcomes = listed[p].outcomes
+        if base.margins[p] is not None:  # a margin exists only over a complete set of active prices
+            names = [o.name for o in outcomes]
+            probs = fair_probabilities([o.odds for o in outcomes], method)
+            complete[p] = dict(zip(names, probs, strict=True))
+        offered[p.value] = {o.name: o.odds for o in outcomes if o.is_active and o.odds > 1.0}
+    agreed = consensus_of({p.value: c for p, c in complete.items()})
     return MarketComparison(
         key=key,
         market_name=base.market_name,
         sites=base.sites,
         margins=base.margins,
-        fair_odds={p: fair.get(p) for p in base.sites},
+        fair_odds={
+            p: None if (c := complete.get(p)) is None else {n: 1.0 / q for n, q in c.items()}
+            for p in base.sites
+        },
         consensus_fair_odds=agreed,
         value=value(offered, agreed, threshold),
         outcomes=base.outcomes,
