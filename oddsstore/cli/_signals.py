@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 import attrs
 
-from oddsstore.cycle.runner import STOP_GRACE_S, StopRequest
+from oddsstore.cycle.host import STOP_GRACE_S, StopRequest
 
 T = TypeVar("T")
 

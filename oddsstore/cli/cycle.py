@@ -34,7 +34,7 @@ from oddsstore.cli._signals import run_stoppable, signal_exit_code
 from oddsstore.cli._tuning import tune_gc
 from oddsstore.clients import ClientSettings, open_clients
 from oddsstore.cycle.coordinator import CoordinatorSettings, EventCoordinator
-from oddsstore.cycle.runner import StopRequest
+from oddsstore.cycle.host import StopRequest
 from oddsstore.db import MigrationError, apply_migrations, create_pool, mask_dsn
 from oddsstore.errors import DB_FAILURES, describe
 from oddsstore.models import Platform

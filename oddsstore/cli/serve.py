@@ -24,8 +24,8 @@ from oddsstore.cli._signals import run_stoppable
 from oddsstore.cli._tuning import tune_gc
 from oddsstore.clients import ClientSettings
 from oddsstore.cycle.coordinator import CoordinatorSettings
+from oddsstore.cycle.host import StopRequest
 from oddsstore.cycle.metrics import CycleMetrics
-from oddsstore.cycle.runner import StopRequest
 from oddsstore.db import create_pool, mask_dsn
 from oddsstore.models import Platform
 from oddsstore.service.api import DEFAULT_BOARD_TTL_S, ReadsSettings

@@ -42,8 +42,8 @@ from loguru import logger
 
 from oddsstore.clients import ClientSettings, open_clients
 from oddsstore.cycle.coordinator import CoordinatorSettings, EventCoordinator
+from oddsstore.cycle.host import StopRequest
 from oddsstore.cycle.metrics import CycleMetrics
-from oddsstore.cycle.runner import StopRequest
 from oddsstore.errors import DB_FAILURES, TRANSIENT_DB_ERRORS
 from oddsstore.models import ALL_PLATFORMS, Platform, RunStatus
 from oddsstore.progress import TERMINAL_TYPES, CycleFailed, ProgressEvent

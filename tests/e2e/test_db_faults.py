@@ -19,7 +19,7 @@ from fault_kit import relay_to, run_cycle, settings_for, simulator
 
 from oddsstore.cli.cycle import run_cycle as cli_cycle
 from oddsstore.cycle.coordinator import CoordinatorSettings, EventCoordinator
-from oddsstore.cycle.runner import default_storer
+from oddsstore.cycle.host import default_storer
 from oddsstore.db import create_pool
 from oddsstore.devtools.batches import make_batch
 from oddsstore.models import ALL_PLATFORMS, Platform, RunStatus, ScrapeBatch, StoreResult

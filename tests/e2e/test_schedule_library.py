@@ -16,8 +16,8 @@ from fault_kit import relay_to, settings_for, simulator
 from proc_kit import slow_simulator
 
 from oddsstore.cycle.coordinator import CoordinatorSettings, EventCoordinator
+from oddsstore.cycle.host import StopRequest
 from oddsstore.cycle.metrics import CycleMetrics
-from oddsstore.cycle.runner import StopRequest
 from oddsstore.cycle.schedule import Scheduler, ScheduleSettings, run_forever
 from oddsstore.db import Connection, create_pool
 from oddsstore.models import ScrapeBatch, StoreResult
