@@ -15,23 +15,14 @@ import sys
 import tempfile
 from pathlib import Path
 
+from oddsstore.devtools.browser import CHROMIUM_FLAGS, CHROMIUM_NAMES
+
 OUT = Path(__file__).resolve().parent / "board.png"
-FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--hide-scrollbars",
-    "--window-size=1400,860",
-)
+FLAGS = (*CHROMIUM_FLAGS, "--hide-scrollbars", "--window-size=1400,860")
 
 
 def main() -> int:
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    chromium = next((path for name in CHROMIUM_NAMES if (path := shutil.which(name))), None)
     if chromium is None:
         print("screenshot: chromium not found (apt-get install chromium)", file=sys.stderr)
         return 1

@@ -22,20 +22,11 @@ import pytest
 from reads_kit import genuine, one_x_two
 from web_kit import B9, BP, HOSTILE, NOW, SB, app_for, hostile_event, known_events, served, store
 
+from oddsstore.devtools.browser import CHROMIUM_FLAGS, CHROMIUM_NAMES, DRIVER_NAMES
 from oddsstore.models import EventOdds, Market, Platform
 
 ARTIFACTS_ENV = "ODDSSTORE_TEST_ARTIFACTS"
-CHROMIUM_FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--window-size=1400,1000",
-)
+WINDOW = "--window-size=1400,1000"
 
 
 def _binary(*names: str) -> str:
@@ -56,12 +47,12 @@ def browser() -> Iterator[Any]:
     from selenium.webdriver.chrome.service import Service
 
     options = webdriver.ChromeOptions()
-    options.binary_location = _binary("chromium", "chromium-browser")
+    options.binary_location = _binary(*CHROMIUM_NAMES)
     profile = tempfile.mkdtemp(prefix="oddsstore-chromium-")
-    for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={profile}"):
+    for flag in (*CHROMIUM_FLAGS, WINDOW, f"--user-data-dir={profile}"):
         options.add_argument(flag)
     # an explicit driver path: selenium never runs its manager (nothing is downloaded)
-    driver = webdriver.Chrome(service=Service(executable_path=_binary("chromedriver")), options=options)
+    driver = webdriver.Chrome(service=Service(executable_path=_binary(*DRIVER_NAMES)), options=options)
     driver.set_page_load_timeout(30)
     try:
         yield driver
