@@ -2,12 +2,7 @@
 -- sportradar id) on each site: every change row in order (captured_at, then run), a closing row (the
 -- site returned the event without the market) with NULL outcome_names and odds.
 WITH owners AS (
-    SELECT 1::smallint AS bookmaker_id, 'betpawa'::text AS platform, e.id AS event_id
-    FROM events AS e WHERE e.sportradar_id = $1
-    UNION ALL
-    SELECT b.id, c.source::text, c.id
-    FROM competitor_events AS c JOIN bookmakers AS b ON b.slug = c.source
-    WHERE c.sportradar_id = $1
+    SELECT bookmaker_id, platform, event_id FROM site_events WHERE sportradar_id = $1
 )
 SELECT o.platform, k.market_id, k.line, k.handicap_type, k.handicap_home, k.handicap_away,
        h.captured_at, h.scrape_run_id, sh.outcome_names, h.odds

@@ -4,12 +4,7 @@
 -- a snapshot without markets gives one row with NULL market columns. $2 = 'infinity': the latest.
 -- The latest snapshot is one backward step of the (event, captured_at, run) index per site.
 WITH owners AS (
-    SELECT 1::smallint AS bookmaker_id, 'betpawa'::text AS platform, e.id AS event_id
-    FROM events AS e WHERE e.sportradar_id = $1
-    UNION ALL
-    SELECT b.id, c.source::text, c.id
-    FROM competitor_events AS c JOIN bookmakers AS b ON b.slug = c.source
-    WHERE c.sportradar_id = $1
+    SELECT bookmaker_id, platform, event_id FROM site_events WHERE sportradar_id = $1
 ),
 snapshots AS (
     SELECT o.platform, o.bookmaker_id, o.event_id, s.id AS snapshot_id, s.scrape_run_id, s.captured_at

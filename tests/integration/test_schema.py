@@ -14,6 +14,7 @@ from oddsstore.db import apply_migrations, create_pool, migrations_dir, with_dat
 Conn: TypeAlias = "asyncpg.Connection[Any]"
 
 EXPECTED_COLUMNS: dict[str, set[str]] = {
+    "site_events": {"sportradar_id", "bookmaker_id", "platform", "event_id"},  # 0005: a view
     "bookmakers": {"id", "slug", "name", "created_at"},
     "tournaments": {"id", "name", "country", "external_id", "created_at", "updated_at"},
     "events": {
