@@ -56,6 +56,18 @@ def one_x_two(a: float, x: float, b: float, *, closed: str | None = None) -> Mar
     )
 
 
+def asian_handicap(line: float, home: float, away: float, *, closed: bool = False) -> Market:
+    return Market(
+        "3774",
+        "Asian Handicap",
+        (Outcome("1", home), Outcome("2", away, is_active=not closed)),
+        line=line,
+        handicap_type="asian",
+        handicap_home=line,
+        handicap_away=-line,
+    )
+
+
 def event_on(
     platform: Platform, sr: str, kickoff: datetime, markets: Sequence[Market], tournament: str = "Test League"
 ) -> EventOdds:

@@ -38,15 +38,17 @@ from oddsstore.reads.lines import (
 from oddsstore.repositories.odds_codec import decode_odds
 
 __all__ = [
+    "PLATFORMS_BY_ID",
     "Board",
     "BoardEvent",
     "BoardMarket",
     "BoardOutcome",
     "Catalogue",
+    "behind_only",
     "build_board",
 ]
 
-_PLATFORMS = {1: Platform.BETPAWA, 2: Platform.SPORTYBET, 3: Platform.BET9JA}  # bookmakers.id
+PLATFORMS_BY_ID = {1: Platform.BETPAWA, 2: Platform.SPORTYBET, 3: Platform.BET9JA}  # bookmakers.id
 _SLUGS = {p: p.value for p in Platform}  # a plain str, without the enum's property lookup
 # every tuple of distinct sites in site order: odds keyed in one of these need no reordering
 _IN_SITE_ORDER = frozenset(
@@ -56,22 +58,32 @@ _IN_SITE_ORDER = frozenset(
 
 @attrs.frozen(slots=True)
 class BoardOutcome:
+    """One outcome across the sites listing its market: ``prices`` in the order of ``sites`` (the
+    market's, in site order); ``odds`` the same as a mapping."""
+
     name: str
-    odds: Mapping[Platform, float | None]  # every site listing the market; None: closed or not priced
+    sites: tuple[Platform, ...]  # every site listing the market, in site order
+    prices: tuple[float | None, ...]  # per site of ``sites``; None: closed or not priced
     best_competitor: Platform | None
     best_competitor_odds: float | None
     gap_pct: float | None  # (betpawa / best_competitor - 1) * 100
     behind: bool  # a competitor pays more than BetPawa
 
+    @property
+    def odds(self) -> dict[Platform, float | None]:
+        """Each listing site's price (None: closed or not priced), in site order."""
+        return dict(zip(self.sites, self.prices, strict=True))
+
     def to_dict(self) -> dict[str, object]:
-        odds = self.odds
-        order = tuple(odds)
-        if order not in _IN_SITE_ORDER:
-            order = tuple(site_order(order))
+        sites, prices = self.sites, self.prices
+        if sites not in _IN_SITE_ORDER:
+            order = site_order(sites)
+            prices = tuple(prices[sites.index(p)] for p in order)
+            sites = tuple(order)
         best = self.best_competitor
         return {
             "outcome": self.name,
-            "odds": {_SLUGS[p]: odds[p] for p in order},
+            "odds": dict(zip(map(_SLUGS.__getitem__, sites), prices, strict=True)),
             "best_competitor": None if best is None else _SLUGS[best],
             "best_competitor_odds": self.best_competitor_odds,
             "gap_pct": self.gap_pct,
@@ -151,23 +163,28 @@ class Board:
 Priced = tuple[str, tuple[str, ...], tuple[float, ...]]
 
 
-def _outcome(name: str, listed: Sequence[tuple[Platform, Mapping[str, float]]]) -> BoardOutcome:
-    """One outcome across ``listed`` (each site's prices by outcome name, in site order)."""
-    odds: dict[Platform, float | None] = {}
+def _outcome(
+    name: str, sites: tuple[Platform, ...], listed: Sequence[tuple[Platform, Mapping[str, float]]]
+) -> BoardOutcome:
+    """One outcome across ``listed`` (each site's prices by outcome name, in the order of ``sites``)."""
+    prices: list[float | None] = []
     best: Platform | None = None
     best_odds: float | None = None
-    for platform, prices in listed:
-        signed = prices.get(name, 0.0)
+    bp: float | None = None
+    for platform, by_name in listed:
+        signed = by_name.get(name, 0.0)
         o = signed if 1.0 < signed < math.inf else None  # closed (negative), placeholder, absent
-        odds[platform] = o
+        prices.append(o)
+        if platform is Platform.BETPAWA:
+            bp = o
         # competitors in site order, the first of equal prices kept
-        if o is not None and platform is not Platform.BETPAWA and (best_odds is None or o > best_odds):
+        elif o is not None and (best_odds is None or o > best_odds):
             best, best_odds = platform, o
-    bp = odds.get(Platform.BETPAWA)
     gap = None if bp is None or best_odds is None else (bp / best_odds - 1.0) * 100.0
     return BoardOutcome(
         name=name,
-        odds=odds,
+        sites=sites,
+        prices=tuple(prices),
         best_competitor=best,
         best_competitor_odds=best_odds,
         gap_pct=gap,
@@ -194,12 +211,13 @@ def compare_listed(key: MarketKey, listed: Sequence[tuple[Platform, Priced]]) ->
             names.extend(n for n in outcome_names if n not in names)
         complete = _complete_names(outcome_names, expected) and all(1.0 < x < math.inf for x in signed)
         margins[p] = book_margin(signed) if complete else None
+    sites = tuple(p for p, _ in listed)
     return BoardMarket(
         key=key,
         market_name=listed[0][1][0],
-        sites=tuple(p for p, _ in listed),
+        sites=sites,
         margins=margins,
-        outcomes=tuple(_outcome(n, by_name) for n in names),
+        outcomes=tuple(_outcome(n, sites, by_name) for n in names),
     )
 
 
@@ -254,11 +272,18 @@ def _event_markets(
             per_key = {} if wanted is None else {wanted: per_key[wanted]}
         for key_id in sorted(per_key, key=lambda k: line_order(keys[k])) if len(per_key) > 1 else per_key:
             listed = [
-                (_PLATFORMS[platforms[i]], (*shapes[shape_ids[i]], decode_odds(odds[i])))
+                (PLATFORMS_BY_ID[platforms[i]], (*shapes[shape_ids[i]], decode_odds(odds[i])))
                 for i in sorted(per_key[key_id], key=platforms.__getitem__)  # bookmaker ids in site order
             ]
             out.append(compare_listed(keys[key_id], listed))
     return tuple(out)
+
+
+def behind_only(markets: Iterable[BoardMarket]) -> tuple[BoardMarket, ...]:
+    """The markets with an outcome where a competitor pays more, with only those outcomes."""
+    return tuple(
+        attrs.evolve(m, outcomes=tuple(o for o in m.outcomes if o.behind)) for m in markets if m.behind
+    )
 
 
 def build_board(
@@ -280,11 +305,7 @@ def build_board(
     for r in rows:
         markets = _event_markets(picks, catalogue, serves, two_way, chosen, r)
         if only_behind:
-            markets = tuple(
-                attrs.evolve(m, outcomes=tuple(o for o in m.outcomes if o.behind))
-                for m in markets
-                if m.behind
-            )
+            markets = behind_only(markets)
             if not markets:
                 continue
         events.append(

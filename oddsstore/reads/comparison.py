@@ -11,24 +11,19 @@ import math
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
-import attrs
-
 from oddsstore.db import Connection, load_sql
 from oddsstore.models import utcnow
-from oddsstore.reads.board import Board, build_board
+from oddsstore.reads.board import Board
+from oddsstore.reads.board_live import live_board
 from oddsstore.reads.common import CORE, MarketPick, UnknownEvent, aware, parse_picks, validate_market_id
 from oddsstore.reads.fair import DEFAULT_VALUE_THRESHOLD, FairMethod
-from oddsstore.reads.lines import Catalogue, main_lines, main_only_keys, with_lines
 from oddsstore.reads.movement import Movement, build_movement
 from oddsstore.reads.odds import OddsRepository
+from oddsstore.reads.projection import projected_board, projection_positions
 from oddsstore.reads.sidebyside import EventComparison, build_comparison
 
 __all__ = ["ComparisonRepository"]
 
-_BOARD = load_sql("reads/select_board")
-_BOARD_KEYS = load_sql("reads/select_board_keys")
-_BOARD_LINES = load_sql("reads/select_board_lines")
-_SHAPES = load_sql("reads/select_shapes")
 _FACTS = load_sql("reads/select_event_facts")
 _HISTORY = load_sql("reads/select_market_history")
 
@@ -53,9 +48,9 @@ class ComparisonRepository:
         """Every BetPawa event with ``kickoff_from <= kickoff <= kickoff_to`` (default: from now, no end),
         in ``tournament`` when given, with the picked ``markets`` (``CORE`` by default; a ``MarketPick``
         or its text ``"5000@2.5"``) compared per outcome. ``only_behind``: only the outcomes where a
-        competitor pays more than BetPawa (and only the markets and events that have one). The picks'
-        keys, the board (BetPawa's lines only for main-line picks), the shapes its rows use and, for
-        main-line picks, the competitors' markets of the lines BetPawa's prices chose."""
+        competitor pays more than BetPawa (and only the markets and events that have one). Picks of
+        ``CORE`` read the board's projection (``reads.projection``), others ``current_odds``
+        (``reads.board_live``): the same answer."""
         aware("kickoff_from", kickoff_from)
         aware("kickoff_to", kickoff_to)
         start = kickoff_from if kickoff_from is not None else self._clock()
@@ -64,43 +59,25 @@ class ComparisonRepository:
                 f"kickoff_from ({start.isoformat()}) is after kickoff_to ({kickoff_to.isoformat()})"
             )
         picks = parse_picks(markets)
-        keys = {
-            r["id"]: (r["market_id"], r["line"], r["handicap_type"], r["handicap_home"], r["handicap_away"])
-            for r in await self._conn.fetch(
-                _BOARD_KEYS,
-                [p.market_id for p in picks],
-                [p.line for p in picks],
-                [p.line is None for p in picks],
+        positions = projection_positions(picks)
+        if positions is not None:
+            return await projected_board(
+                self._conn,
+                picks,
+                positions,
+                start=start,
+                kickoff_to=kickoff_to,
+                tournament=tournament,
+                only_behind=only_behind,
             )
-        }
-        catalogue = Catalogue(keys=keys, shapes={})
-        rows = await self._conn.fetch(
-            _BOARD, start, kickoff_to, tournament, list(keys), main_only_keys(catalogue, picks)
-        )
-        shapes = await self._shapes({s for r in rows if r["shape_ids"] is not None for s in r["shape_ids"]})
-        catalogue = attrs.evolve(catalogue, shapes=shapes)
-        chosen: dict[tuple[str, int], int] = {}
-        if any(p.main for p in picks):
-            chosen, wanted = main_lines(rows, catalogue, picks)
-            lines = await self._conn.fetch(_BOARD_LINES, [w[0] for w in wanted], [w[1] for w in wanted])
-            rows = with_lines(rows, lines)
-            if missing := {r["shape_id"] for r in lines} - shapes.keys():
-                shapes.update(await self._shapes(missing))
-        return build_board(
-            rows,
-            catalogue,
-            picks=picks,
-            kickoff_from=start,
+        return await live_board(
+            self._conn,
+            picks,
+            start=start,
             kickoff_to=kickoff_to,
+            tournament=tournament,
             only_behind=only_behind,
-            chosen=chosen,
         )
-
-    async def _shapes(self, ids: set[int]) -> dict[int, tuple[str, tuple[str, ...]]]:
-        return {
-            r["id"]: (r["market_name"], tuple(r["outcome_names"]))
-            for r in await self._conn.fetch(_SHAPES, list(ids))
-        }
 
     async def _facts(self, sportradar_id: str) -> dict[str, object]:
         if not isinstance(sportradar_id, str) or not sportradar_id.strip():

@@ -52,13 +52,14 @@ def board_rows(board: Board) -> Iterator[tuple[Cell, ...]]:
             margins = tuple(m.margins.get(p) for p in ALL_PLATFORMS)
             listed = " ".join(p.value for p in m.sites)
             for o in m.outcomes:
+                odds = o.odds
                 yield (
                     *head,
                     key[0],
                     m.market_name,
                     *key[1:],
                     o.name,
-                    *(o.odds.get(p) for p in ALL_PLATFORMS),
+                    *(odds.get(p) for p in ALL_PLATFORMS),
                     None if o.best_competitor is None else o.best_competitor.value,
                     o.best_competitor_odds,
                     o.gap_pct,

@@ -180,11 +180,12 @@ def board_body(board: Board, query: BoardQuery, *, sort: str, limit: int) -> str
 
 def _board_row(e: BoardEvent, m: BoardMarket, o: BoardOutcome, *, new_event: bool, new_market: bool) -> str:
     cells = []
+    odds = o.odds
     for p in ALL_PLATFORMS:
         classes = ["num", "bp" if p.value == "betpawa" else "site"]
         if p is o.best_competitor:
             classes.append("best")
-        cells.append(f'<td class="{" ".join(classes)}" data-site="{p.value}">{_odds(o.odds.get(p))}</td>')
+        cells.append(f'<td class="{" ".join(classes)}" data-site="{p.value}">{_odds(odds.get(p))}</td>')
     best = _NONE if o.best_competitor is None else SITE_NAMES[o.best_competitor]
     gap = "" if o.gap_pct is None else f' data-gap="{o.gap_pct:.6f}"'
     href = esc(f"/events/{quote(e.sportradar_id, safe='')}")
@@ -307,8 +308,9 @@ def _market_table(m: MarketComparison, chart_href: str) -> str:
     valued = {(v.platform, v.outcome) for v in m.value}
     rows = []
     for o in m.outcomes:
+        odds = o.odds
         prices = "".join(
-            f'<td class="num{" best" if p is o.best_competitor else ""}">{_odds(o.odds.get(p))}'
+            f'<td class="num{" best" if p is o.best_competitor else ""}">{_odds(odds.get(p))}'
             f"{' <span class=value>✓ value</span>' if (p.value, o.name) in valued else ''}</td>"
             for p in sites
         )

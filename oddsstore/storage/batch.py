@@ -13,7 +13,9 @@ Bulk statements (typed arrays through ``unnest``), in one transaction:
 5. change detection against the state read in 3, then the history rows (``COPY``) and the
    ``current_odds`` changes: keys first seen copied in, changed ones updated, closed ones deleted
    (see ``oddsstore.storage.history``);
-6. insert one ``event_scrape_status`` row per event.
+6. insert one ``event_scrape_status`` row per event;
+7. refresh the board's projection (``oddsstore.reads.projection``) of every BetPawa event whose
+   sportradar id the batch holds, from the ``current_odds`` step 5 left.
 
 Snapshots are unique per (event, site, run) and status rows per (run, event), so storing the same
 batch twice for the same run writes nothing the second time and reports zeros.
@@ -28,6 +30,7 @@ from loguru import logger
 
 from oddsstore.db import Connection
 from oddsstore.models import ScrapeBatch, StoreResult
+from oddsstore.reads.projection import refresh_board
 from oddsstore.repositories.events import EventsRepository
 from oddsstore.repositories.history import HistoryRepository, Owner, State
 from oddsstore.repositories.scrape_status import ScrapeStatusRepository
@@ -83,6 +86,7 @@ async def store_batch(
         written = await ScrapeStatusRepository(conn).insert_statuses(
             run_id=scrape_run_id, rows=plan.status_columns()
         )
+        await refresh_board(conn, [e.sportradar_id for e in batch.events])
     result = StoreResult(
         events_stored=len(written),
         snapshots_created=len(created_betpawa) + len(created_competitors),

@@ -8,9 +8,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
+from migrations_kit import rollback_migration
 from reads_kit import batch_of, event_on, one_x_two
 
-from oddsstore.db import apply_migrations, migrations_dir
+from oddsstore.db import apply_migrations
 from oddsstore.models import Market, Outcome, Platform
 from oddsstore.reads import ComparisonRepository, OddsRepository
 from oddsstore.repositories import ScrapeRunsRepository
@@ -99,20 +100,6 @@ async def _indexes(dsn: str) -> dict[str, list[str]]:
     return found
 
 
-def _rollback_0004(dsn: str) -> None:
-    from yoyo import get_backend, read_migrations
-
-    backend = get_backend(dsn.replace("postgresql://", "postgresql+psycopg://", 1))
-    try:
-        migrations = read_migrations(str(migrations_dir()))
-        with backend.lock():
-            backend.rollback_migrations(
-                backend.to_rollback(migrations.filter(lambda m: m.id.startswith("0004")))
-            )
-    finally:
-        backend.connection.close()
-
-
 def test_the_read_indexes_serve_every_partition_and_roll_back(db_dsn: str) -> None:
     runs = asyncio.run(_store_two_runs(db_dsn))
     days = ["20260301", "20260302"]  # both runs' day partitions
@@ -143,7 +130,7 @@ def test_the_read_indexes_serve_every_partition_and_roll_back(db_dsn: str) -> No
         ("betpawa", "2", [3.6, 3.5]),
     ]
 
-    _rollback_0004(db_dsn)
+    rollback_migration(db_dsn, "0004")
     indexed = asyncio.run(_indexes(db_dsn))
     assert indexed["idx_odds_history_event"] == ["odds_history", *(f"odds_history_{d}" for d in days)]
     assert all(indexed[name] == [] for name in NEW)

@@ -8,9 +8,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeAlias
 
 import asyncpg
+from reads_kit import asian_handicap as ah
 from reads_kit import batch_of, event_on, one_x_two
 
-from oddsstore.models import Market, Outcome, Platform
+from oddsstore.models import Platform
 from oddsstore.reads import ComparisonRepository
 from oddsstore.repositories import ScrapeRunsRepository
 from oddsstore.storage.batch import store_batch
@@ -19,18 +20,6 @@ Conn: TypeAlias = "asyncpg.Connection[Any]"
 BP, SB, B9 = Platform.BETPAWA, Platform.SPORTYBET, Platform.BET9JA
 T0 = datetime(2026, 4, 2, 9, 0, tzinfo=UTC)
 KICKOFF = T0 + timedelta(hours=4)
-
-
-def ah(line: float, home: float, away: float, *, closed: bool = False) -> Market:
-    return Market(
-        "3774",
-        "Asian Handicap",
-        (Outcome("1", home), Outcome("2", away, is_active=not closed)),
-        line=line,
-        handicap_type="asian",
-        handicap_home=line,
-        handicap_away=-line,
-    )
 
 
 async def _store(conn: Conn) -> None:

@@ -51,6 +51,11 @@ EXPECTED_COLUMNS: dict[str, set[str]] = {
         "id", "scrape_run_id", "sportradar_id", "status", "platforms_requested", "platforms_scraped",
         "platforms_failed", "timing_ms", "error_details", "created_at",
     },
+    "board_events": {  # 0006: the board's projection
+        "event_id", "version", "refreshed_at", "behind", "market_picks", "market_keys", "market_names",
+        "market_sites", "margins", "outcome_counts", "outcome_names", "odds", "best_sites", "best_odds",
+        "gaps", "behinds",
+    },
 }  # fmt: skip
 
 EXPECTED_INDEXES = {

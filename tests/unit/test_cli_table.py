@@ -23,8 +23,9 @@ def _outcome(name: str, bp: float | None, sb: float | None, b9: float | None) ->
     best_odds = None if best is None else competitors[best]
     gap = None if bp is None or best_odds is None else (bp / best_odds - 1) * 100
     return BoardOutcome(
-        name, odds, best, best_odds, gap, bp is not None and best_odds is not None and best_odds > bp
-    )
+        name, tuple(odds), tuple(odds.values()), best, best_odds, gap,
+        bp is not None and best_odds is not None and best_odds > bp,
+    )  # fmt: skip
 
 
 def test_huge_prices_and_gaps_keep_every_column_in_its_place() -> None:

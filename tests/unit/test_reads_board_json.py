@@ -18,7 +18,8 @@ KICKOFF = datetime(2026, 12, 3, 15, 0, tzinfo=UTC)
 def _board() -> Board:
     shuffled = BoardOutcome(  # odds keyed out of site order, as a caller may build them
         name="Over",
-        odds={B9: 1.95, BP: 1.9, SB: None},
+        sites=(B9, BP, SB),
+        prices=(1.95, 1.9, None),
         best_competitor=B9,
         best_competitor_odds=1.95,
         gap_pct=(1.9 / 1.95 - 1) * 100,
@@ -26,7 +27,8 @@ def _board() -> Board:
     )
     ordered = BoardOutcome(
         name="Under",
-        odds={BP: 1.85},
+        sites=(BP,),
+        prices=(1.85,),
         best_competitor=None,
         best_competitor_odds=None,
         gap_pct=None,

@@ -17,15 +17,17 @@ KICKOFF = datetime(2026, 12, 2, 18, 0, tzinfo=UTC)
 def _board() -> Board:
     home = BoardOutcome(
         name="1",
-        odds={Platform.BETPAWA: 2.0, Platform.SPORTYBET: 2.1, Platform.BET9JA: None},
+        sites=(Platform.BETPAWA, Platform.SPORTYBET, Platform.BET9JA),
+        prices=(2.0, 2.1, None),
         best_competitor=Platform.SPORTYBET,
         best_competitor_odds=2.1,
         gap_pct=(2.0 / 2.1 - 1) * 100,
         behind=True,
     )
     away = BoardOutcome(
-        name="2, or \"two\"",
-        odds={Platform.BETPAWA: 3.5, Platform.SPORTYBET: 3.4, Platform.BET9JA: None},
+        name='2, or "two"',
+        sites=(Platform.BETPAWA, Platform.SPORTYBET, Platform.BET9JA),
+        prices=(3.5, 3.4, None),
         best_competitor=Platform.SPORTYBET,
         best_competitor_odds=3.4,
         gap_pct=(3.5 / 3.4 - 1) * 100,
@@ -72,4 +74,3 @@ def test_empty_board_is_the_header_only() -> None:
     empty = Board(kickoff_from=KICKOFF, kickoff_to=None, markets=CORE, only_behind=False, events=())
     lines = list(csv_lines(board_rows(empty)))
     assert lines == [",".join(BOARD_COLUMNS) + "\r\n"]
-

@@ -24,7 +24,7 @@ KICKOFF = datetime(2026, 5, 6, 11, 0, tzinfo=UTC)
 
 def _board(outcomes: int) -> Board:
     rows = tuple(
-        BoardOutcome(f"o{i}", {BP: 2.0, SB: 1.9}, SB, 1.9, (2.0 / 1.9 - 1) * 100, False)
+        BoardOutcome(f"o{i}", (BP, SB), (2.0, 1.9), SB, 1.9, (2.0 / 1.9 - 1) * 100, False)
         for i in range(outcomes)
     )
     market = BoardMarket(("3743", None, None, None, None), "1X2 - FT", (BP, SB), {BP: 5.0, SB: 6.0}, rows)
