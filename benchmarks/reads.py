@@ -9,12 +9,16 @@ bulk (``benchmarks/_reads_data.py``). Every kickoff lies 1-72 h after the window
 against the generator's own state: ``current_odds`` equals it and the latest history state per key
 (a sample of events), the history holds no row that repeats the state before it, every run has its
 snapshots and status rows, and ``OddsRepository.as_of`` at random runs gives the markets the
-generator held then.
+generator held then. The board's projection (``board_events``) is then written for every event as
+``store_batch`` writes it (50 sportradar ids a transaction: ``projection_s``), and the board read from
+it must equal the board computed from ``current_odds`` (every event since the history's start).
 
 Then, warm, p50/p95 over ``--reps`` calls: ``ComparisonRepository.board()`` (CORE, every upcoming
-event) and its ``to_dict()``, ``.event(sportradar_id=...)``, ``.movement(...)`` of 1X2 (3743) over the
-48 hours, ``OddsRepository.as_of`` of one event at a random moment (random events), the board's statement
-alone (``board_statement``: the main statement's server time and transfer, no Python objects), and
+event: read from the projection), the same board computed from ``current_odds`` (``board_live``), its
+``to_dict()``, ``.event(sportradar_id=...)``, ``.movement(...)`` of 1X2 (3743) over the
+48 hours, ``OddsRepository.as_of`` of one event at a random moment (random events), the board's
+statements alone (``board_statement``: the projection's, ``board_live_statement``: the live board's
+main one; server time and transfer, no Python objects), and
 ``GET /api/board`` of ``oddsstore.service.create_app`` under ``--clients`` concurrent loopback
 clients, as the service ships it (its board cache on), with the cache off (``board_ttl_s=0``:
 every request reads, concurrent identical ones share one read), and from one client alone;
@@ -64,7 +68,9 @@ from oddsstore.clients import ClientSettings
 from oddsstore.db import create_pool, load_sql
 from oddsstore.models import utcnow
 from oddsstore.reads import CORE, ComparisonRepository, OddsRepository
+from oddsstore.reads.board_live import live_board
 from oddsstore.reads.lines import Catalogue, main_only_keys
+from oddsstore.reads.projection import VERSION, refresh_board
 
 BENCH_DSN_ENV = "ODDSSTORE_BENCH_DSN"
 COPY_EVERY = 8  # cycles of history rows per COPY
@@ -120,6 +126,7 @@ async def build(
         list(per_run.values()),
     )
     await rewrite_current(conn, board)
+    projection_s = await refresh_projection(conn, events)
     await conn.execute("VACUUM ANALYZE")
     build_s = time.perf_counter() - started
     problems += await check_current(conn, board, "at the end")
@@ -131,6 +138,7 @@ async def build(
         problems += await check_as_of(
             conn, sr, capture_times(start, r)[-1] + timedelta(seconds=30), run_ids[r], state
         )
+    problems += await check_projection(conn, start)
     return {
         "start": start,
         "end": end + timedelta(seconds=BATCHES * 2),
@@ -138,10 +146,33 @@ async def build(
         "build_s": round(build_s, 1),
         "first_cycle_s": round(first_s, 1),
         "check_s": round(time.perf_counter() - started - build_s, 1),
+        "projection_s": round(projection_s, 1),
         "history_rows": history_rows,
         "problems": problems,
         "as_of_checked": len(expected),
     }
+
+
+async def refresh_projection(conn: asyncpg.Connection[Any], events: list[str]) -> float:
+    """The board's projection of every event, 50 sportradar ids a transaction as ``store_batch`` does
+    (``current_odds`` was written in bulk, past ``store_batch``); the seconds it took."""
+    started = time.perf_counter()
+    for i in range(0, len(events), 50):
+        async with conn.transaction():
+            await refresh_board(conn, events[i : i + 50])
+    return time.perf_counter() - started
+
+
+async def check_projection(conn: asyncpg.Connection[Any], start: datetime) -> list[str]:
+    """The board read from the projection equals the board computed from ``current_odds``, both
+    from the start of the history (every event)."""
+    reads = ComparisonRepository(conn)
+    projected = await reads.board(kickoff_from=start)
+    live = await live_board(conn, CORE, start=start, kickoff_to=None, tournament=None, only_behind=False)
+    if projected != live:
+        same = sum(a == b for a, b in zip(projected.events, live.events, strict=False))
+        return [f"projected board differs from the live one: {same} of {len(live.events)} events equal"]
+    return [] if live.events else ["the board is empty"]
 
 
 async def reuse(conn: asyncpg.Connection[Any]) -> dict[str, Any]:
@@ -157,6 +188,7 @@ async def reuse(conn: asyncpg.Connection[Any]) -> dict[str, Any]:
         "first_cycle_s": None,
         "check_s": None,
         "history_rows": int(await conn.fetchval("SELECT count(*) FROM odds_history")),
+        "projection_s": None,
         "problems": [],
         "as_of_checked": 0,
     }
@@ -188,6 +220,12 @@ async def measure(
         out["board_outcomes"] = sum(len(m.outcomes) for e in board.events for m in e.markets)
         timings = {
             "board": await _timed(reads.board, reps),
+            "board_live": await _timed(
+                lambda: live_board(
+                    conn, CORE, start=utcnow(), kickoff_to=None, tournament=None, only_behind=False
+                ),
+                reps,
+            ),
             "event": await _timed(lambda: reads.event(sportradar_id=rng.choice(events)), reps * 3),
             "movement": await _timed(
                 lambda: reads.movement(sportradar_id=rng.choice(events), market_id="3743"), reps * 3
@@ -204,13 +242,21 @@ async def measure(
             board.to_dict()
 
         timings["board_to_dict"] = await _timed(to_dict, reps)
+        timings["board_statement"] = await _timed(
+            lambda: conn.fetch(
+                load_sql("projection/select_board_events"), utcnow(), None, None, VERSION, False
+            ),
+            reps,
+        )
         keys = {
             r["id"]: (r["market_id"], r["line"], r["handicap_type"], r["handicap_home"], r["handicap_away"])
             for r in await conn.fetch(load_sql("reads/select_board_keys"), *_pick_arrays())
         }
         main_only = main_only_keys(Catalogue(keys=keys, shapes={}), CORE)
-        timings["board_statement"] = await _timed(
-            lambda: conn.fetch(load_sql("reads/select_board"), utcnow(), None, None, list(keys), main_only),
+        timings["board_live_statement"] = await _timed(
+            lambda: conn.fetch(
+                load_sql("reads/select_board"), utcnow(), None, None, list(keys), main_only, None
+            ),
             reps,
         )
     for name, samples in timings.items():
