@@ -105,9 +105,9 @@ class ComparisonRepository:
         facts = await self._facts(sportradar_id)
         odds = OddsRepository(self._conn)
         sites = await (
-            odds.current(sportradar_id=sportradar_id)
+            odds.current_prices(sportradar_id=sportradar_id)
             if at is None
-            else odds.as_of(sportradar_id=sportradar_id, at=at)
+            else odds.prices_as_of(sportradar_id=sportradar_id, at=at)
         )
         return build_comparison(facts, sites, at=at, method=how, threshold=value_threshold)
 

@@ -8,14 +8,14 @@ otherwise); the consensus is over those sites (see ``oddsstore.reads.fair``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 import attrs
 
-from oddsstore.models import Market, Platform
-from oddsstore.reads.board import BoardOutcome, compare_market
-from oddsstore.reads.common import MarketKey, iso, key_dict, key_of, site_order
+from oddsstore.models import Platform
+from oddsstore.reads.board import BoardOutcome, Priced, compare_listed
+from oddsstore.reads.common import MarketKey, iso, key_dict, site_order
 from oddsstore.reads.fair import (
     DEFAULT_VALUE_THRESHOLD,
     FairMethod,
@@ -25,7 +25,7 @@ from oddsstore.reads.fair import (
     value,
 )
 from oddsstore.reads.lines import line_order
-from oddsstore.reads.odds import SiteOdds
+from oddsstore.reads.odds import SitePrices
 
 __all__ = ["Availability", "EventComparison", "MarketComparison", "build_comparison"]
 
@@ -109,28 +109,30 @@ class EventComparison:
 
 
 def _compare(
-    key: MarketKey, listed: Mapping[Platform, Market], method: FairMethod, threshold: float
+    key: MarketKey, listed: Sequence[tuple[Platform, Priced]], method: FairMethod, threshold: float
 ) -> MarketComparison:
-    base = compare_market(key, listed)
-    complete: dict[Platform, dict[str, float]] = {}  # fair probabilities of the sites with a margin
-    offered: dict[str, dict[str, float]] = {}
-    for p in base.sites:
-        outcomes = listed[p].outcomes
-        if base.margins[p] is not None:  # a margin exists only over a complete set of active prices
-            names = [o.name for o in outcomes]
-            probs = fair_probabilities([o.odds for o in outcomes], method)
-            complete[p] = dict(zip(names, probs, strict=True))
-        offered[p.value] = {o.name: o.odds for o in outcomes if o.is_active and o.odds > 1.0}
-    agreed = consensus_of({p.value: c for p, c in complete.items()})
+    """One market key across the sites listing it (``listed`` in site order)."""
+    base = compare_listed(key, listed)
+    margins = base.margins
+    complete: dict[str, dict[str, float]] = {}  # fair probabilities of the sites with a margin
+    fair: dict[Platform, Mapping[str, float] | None] = {}
+    offered: dict[str, dict[str, float]] = {}  # the open prices (a closed one is negated)
+    for p, (_, names, signed) in listed:
+        site = p.value
+        if margins[p] is None:  # a margin exists only over a complete set of active prices
+            fair[p] = None
+        else:
+            probs = dict(zip(names, fair_probabilities(signed, method), strict=True))
+            complete[site] = probs
+            fair[p] = {n: 1.0 / q for n, q in probs.items()}
+        offered[site] = {n: o for n, o in zip(names, signed, strict=True) if o > 1.0}
+    agreed = consensus_of(complete)
     return MarketComparison(
         key=key,
         market_name=base.market_name,
         sites=base.sites,
-        margins=base.margins,
-        fair_odds={
-            p: None if (c := complete.get(p)) is None else {n: 1.0 / q for n, q in c.items()}
-            for p in base.sites
-        },
+        margins=margins,
+        fair_odds=fair,
         consensus_fair_odds=agreed,
         value=value(offered, agreed, threshold),
         outcomes=base.outcomes,
@@ -139,17 +141,23 @@ def _compare(
 
 def build_comparison(
     facts: Mapping[str, object],
-    sites: Mapping[Platform, SiteOdds],
+    sites: Mapping[Platform, SitePrices],
     *,
     at: datetime | None,
     method: FairMethod,
     threshold: float = DEFAULT_VALUE_THRESHOLD,
 ) -> EventComparison:
     """The comparison from the event's facts (``select_event_facts``) and each site's snapshot."""
-    keys: dict[MarketKey, dict[Platform, Market]] = {}
+    keys: dict[MarketKey, list[tuple[Platform, Priced]]] = {}  # each key's sites in site order
     for platform in site_order(sites.keys()):
-        for m in sites[platform].markets:
-            keys.setdefault(key_of(m), {})[platform] = m
+        for k, market in sites[platform].markets:
+            listed = keys.get(k)
+            if listed is None:
+                keys[k] = [(platform, market)]
+            elif listed[-1][0] is platform:  # the same key twice on one site: the later one counts
+                listed[-1] = (platform, market)
+            else:
+                listed.append((platform, market))
     ordered = sorted(keys, key=lambda k: (k[0], *line_order(k)))
     returned = tuple(site_order(sites.keys()))
     kickoff = facts["kickoff"]
@@ -166,12 +174,14 @@ def build_comparison(
         missing_sites=tuple(p for p in site_order(list(Platform)) if p not in sites),
         markets=tuple(_compare(k, keys[k], method, threshold) for k in ordered),
         availability=tuple(
-            Availability(
-                key=k,
-                offered_by=tuple(site_order(keys[k].keys())),
-                missing_on=tuple(p for p in returned if p not in keys[k]),
-            )
-            for k in ordered
-            if len(keys[k]) < len(returned)
+            _availability(k, keys[k], returned) for k in ordered if len(keys[k]) < len(returned)
         ),
     )
+
+
+def _availability(
+    key: MarketKey, listed: Sequence[tuple[Platform, Priced]], returned: Sequence[Platform]
+) -> Availability:
+    offered_by = tuple(p for p, _ in listed)
+    missing_on = tuple(p for p in returned if p not in offered_by)
+    return Availability(key=key, offered_by=offered_by, missing_on=missing_on)
