@@ -107,9 +107,12 @@ def _bisect(f: Callable[[float], float], lo: float, hi: float) -> float:
 def _check(odds: Sequence[float]) -> list[float]:
     if len(odds) < 2:
         raise ValueError("fair odds need at least two prices")
-    if not all(math.isfinite(o) and o > 1.0 for o in odds):
-        raise ValueError(f"prices must be finite and above 1.0, got {list(odds)!r}")
-    return [1.0 / o for o in odds]
+    q = []
+    for o in odds:
+        if not 1.0 < o < math.inf:  # finite and above 1 (NaN compares false)
+            raise ValueError(f"prices must be finite and above 1.0, got {list(odds)!r}")
+        q.append(1.0 / o)
+    return q
 
 
 def _shin(q: list[float]) -> list[float]:
@@ -141,7 +144,7 @@ def fair_probabilities(
 ) -> tuple[float, ...]:
     """One site's complete set of prices -> margin-free probabilities (summing to 1) by ``method``."""
     q = _check(odds)
-    how = FairMethod(method)
+    how = method if isinstance(method, FairMethod) else FairMethod(method)
     if how is FairMethod.MULTIPLICATIVE:
         book = sum(q)
         return tuple(x / book for x in q)
@@ -225,6 +228,6 @@ def value(
     found = []
     for site, prices in sites.items():
         for outcome, odds in prices.items():
-            if outcome in fair and value_edge(odds, fair[outcome]) >= threshold:
-                found.append(ValuePrice(site, outcome, odds, fair[outcome], value_edge(odds, fair[outcome])))
+            if outcome in fair and (edge := value_edge(odds, f := fair[outcome])) >= threshold:
+                found.append(ValuePrice(site, outcome, odds, f, edge))
     return tuple(found)
