@@ -55,19 +55,22 @@ class SitePrices:
 
 def market_from_row(r: asyncpg.Record) -> Market:
     """A ``Market`` from a row with the catalogue columns and ``odds`` (negated: inactive)."""
+    # positional arguments, in the models' field order: with keywords attrs' __init__ takes a third longer
     groups = r["groups"]
     return Market(
-        market_id=r["market_id"],
-        market_name=r["market_name"],
-        outcomes=tuple(
-            Outcome(name=name, odds=abs(price), is_active=price > 0)
-            for name, price in zip(r["outcome_names"], decode_odds(r["odds"]), strict=True)
+        r["market_id"],
+        r["market_name"],
+        tuple(
+            [
+                Outcome(name, abs(price), price > 0)
+                for name, price in zip(r["outcome_names"], decode_odds(r["odds"]), strict=True)
+            ]
         ),
-        line=r["line"],
-        handicap_type=r["handicap_type"],
-        handicap_home=r["handicap_home"],
-        handicap_away=r["handicap_away"],
-        groups=None if groups is None else tuple(groups),
+        r["line"],
+        r["handicap_type"],
+        r["handicap_home"],
+        r["handicap_away"],
+        None if groups is None else tuple(groups),
     )
 
 
