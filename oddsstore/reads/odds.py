@@ -4,7 +4,9 @@
 returned them: what a full snapshot of that run would have held, rebuilt from the change-only history.
 ``current`` reads ``current_odds`` (the latest state of every open market) with the site's latest
 snapshot; it equals ``as_of`` the latest snapshot. Markets come back ordered by key (market id, line,
-handicap), prices exactly as they were parsed.
+handicap), prices exactly as they were parsed. ``current_prices`` and ``prices_as_of`` read the same rows
+as ``SitePrices`` (each market's key and prices, no ``Market`` objects): what ``ComparisonRepository.event``
+compares.
 """
 
 from __future__ import annotations

@@ -116,7 +116,7 @@ def _compare(
     margins = base.margins
     complete: dict[str, dict[str, float]] = {}  # fair probabilities of the sites with a margin
     fair: dict[Platform, Mapping[str, float] | None] = {}
-    offered: dict[str, dict[str, float]] = {}  # the open prices (a closed one is negated)
+    offered: dict[str, dict[str, float]] = {}  # the open prices (a closed one is negated: never > 1)
     for p, (_, names, signed) in listed:
         site = p.value
         if margins[p] is None:  # a margin exists only over a complete set of active prices
