@@ -1,7 +1,8 @@
 -- Bring a run's counters up to date from its rows (after a replay); a run still 'running' (its cycle
 -- could not write its end) is closed as 'failed' with $2 as the reason. Idempotent. markets_stored is
 -- the sum over the run's snapshots; history_rows counts the run's rows in odds_history, which carry
--- the capture times of the run's snapshots (the BRIN index on captured_at keeps the scan to them).
+-- the capture times of the run's snapshots (partition pruning keeps the scan to their days, the BRIN
+-- index on scrape_run_id to the run's block ranges).
 UPDATE scrape_runs r
 SET events_scraped = c.completed,
     events_failed = c.failed,

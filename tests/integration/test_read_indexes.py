@@ -142,3 +142,47 @@ def test_the_read_indexes_serve_every_partition_and_roll_back(db_dsn: str) -> No
         *(f"odds_history_{d}" for d in days),
     ]
     assert asyncio.run(_reads(db_dsn)) == with_indexes
+
+
+async def _brin_columns(dsn: str) -> dict[str, str]:
+    """Table -> the column of its BRIN index, for odds_history and the two runs' day partitions."""
+    c: asyncpg.Connection[Any] = await asyncpg.connect(dsn)
+    try:
+        rows = await c.fetch("SELECT tablename, indexdef FROM pg_indexes WHERE indexdef LIKE '%USING brin%'")
+    finally:
+        await c.close()
+    return {r["tablename"]: r["indexdef"].rsplit("(", 1)[1].rstrip(")") for r in rows}
+
+
+async def _recomputed(dsn: str, runs: list[int]) -> list[tuple[int, int]]:
+    """Per run: history_rows as recompute_counters finds it, and the rows counted directly."""
+    c: asyncpg.Connection[Any] = await asyncpg.connect(dsn)
+    try:
+        out = []
+        for run in runs:
+            counters = await ScrapeRunsRepository(c).recompute_counters(run_id=run, reason="test")
+            assert counters is not None
+            direct = await c.fetchval("SELECT count(*) FROM odds_history WHERE scrape_run_id = $1", run)
+            out.append((counters.history_rows, int(direct)))
+        return out
+    finally:
+        await c.close()
+
+
+def test_the_history_brin_is_on_the_run_and_rolls_back(db_dsn: str) -> None:
+    runs = asyncio.run(_store_two_runs(db_dsn))
+    tables = ["odds_history", "odds_history_20260301", "odds_history_20260302"]
+    brin = asyncio.run(_brin_columns(db_dsn))
+    assert {t: brin.get(t) for t in tables} == dict.fromkeys(tables, "scrape_run_id")
+    recomputed = asyncio.run(_recomputed(db_dsn, runs))
+    assert recomputed == [(6, 6), (6, 6)]  # 3 sites x (1X2, BTTS first seen), then x (1X2 moved, BTTS closed)
+    answers = asyncio.run(_reads(db_dsn))
+
+    rollback_migration(db_dsn, "0007")
+    brin = asyncio.run(_brin_columns(db_dsn))
+    assert {t: brin.get(t) for t in tables} == dict.fromkeys(tables, "captured_at")
+    assert asyncio.run(_recomputed(db_dsn, runs)) == recomputed
+    assert asyncio.run(_reads(db_dsn)) == answers
+
+    assert asyncio.run(apply_migrations(db_dsn)) == ["0007_history_run_brin"]
+    assert asyncio.run(_brin_columns(db_dsn)).get("odds_history") == "scrape_run_id"

@@ -61,6 +61,7 @@ EXPECTED_COLUMNS: dict[str, set[str]] = {
 EXPECTED_INDEXES = {
     "idx_event_scrape_status_run",
     "idx_odds_history_owner_key",  # 0004: replaced idx_odds_history_event (event_id)
+    "idx_odds_history_run",  # 0007: BRIN on scrape_run_id, replaced the one on captured_at
     "idx_competitor_events_sr_id",
     "idx_odds_snapshots_run",
     "idx_competitor_odds_snapshots_run",
