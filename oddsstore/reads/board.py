@@ -221,22 +221,12 @@ def compare_listed(key: MarketKey, listed: Sequence[tuple[Platform, Priced]]) ->
     )
 
 
-def compare_priced(key: MarketKey, listed: Mapping[Platform, Priced]) -> BoardMarket:
-    """One market key compared across the sites listing it (``listed``, any order)."""
-    return compare_listed(key, [(p, listed[p]) for p in site_order(listed.keys())])
-
-
 def priced(m: Market) -> Priced:
     return (
         m.market_name,
         tuple(o.name for o in m.outcomes),
         tuple(o.odds if o.is_active else -o.odds for o in m.outcomes),
     )
-
-
-def compare_market(key: MarketKey, listed: Mapping[Platform, Market]) -> BoardMarket:
-    """``compare_priced`` over ``Market`` objects."""
-    return compare_priced(key, {p: priced(m) for p, m in listed.items()})
 
 
 def _event_markets(
