@@ -26,9 +26,12 @@ markets AS (
     SELECT o.ev_id, array_agg(o.bookmaker_id) AS platforms, array_agg(co.key_id) AS key_ids,
            array_agg(co.shape_id) AS shape_ids, array_agg(co.odds) AS odds
     FROM owners AS o
-    JOIN current_odds AS co
-      ON co.event_id = o.event_id AND co.bookmaker_id = o.bookmaker_id AND co.key_id = ANY ($4::integer[])
-     AND (o.bookmaker_id = 1 OR co.key_id <> ALL ($5::integer[]))
+    CROSS JOIN LATERAL (
+        SELECT c.key_id, c.shape_id, c.odds FROM current_odds AS c
+        WHERE c.event_id = o.event_id AND c.bookmaker_id = o.bookmaker_id AND c.key_id = ANY ($4::integer[])
+          AND (o.bookmaker_id = 1 OR c.key_id <> ALL ($5::integer[]))
+        OFFSET 0  -- kept a per-(event, site) primary-key lookup, never flattened into a scan of the keys
+    ) AS co
     GROUP BY o.ev_id
 )
 SELECT ev.id, ev.sportradar_id, ev.home_team, ev.away_team, ev.kickoff, ev.tournament,
