@@ -50,6 +50,9 @@ def _summary(result: MaintenanceResult) -> str:
         lines.append(f"partitions dropped: {len(result.partitions_dropped)} ({result.drop_ms:.1f} ms)")
         lines.extend(f"  {name}" for name in result.partitions_dropped)
         lines.append(f"runs deleted: {result.runs_deleted}")
+    compacted = len(result.partitions_compacted)
+    lines.append(f"history partitions compacted: {compacted} ({result.compact_ms:.1f} ms)")
+    lines.extend(f"  {name}" for name in result.partitions_compacted)
     return "\n".join(lines)
 
 

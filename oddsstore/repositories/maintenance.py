@@ -13,6 +13,8 @@ _CHECKPOINT = load_sql("maintenance/checkpoint_history")
 _DROP = load_sql("maintenance/drop_partitions_before")
 _DELETE_RUNS = load_sql("maintenance/delete_runs_before")
 _LIST = load_sql("maintenance/list_partitions")
+_TO_COMPACT = load_sql("maintenance/history_to_compact")
+_COMPACT = load_sql("maintenance/compact_history")
 
 
 @attrs.frozen(slots=True)
@@ -47,6 +49,14 @@ class MaintenanceRepository:
         """Delete the finished runs started before ``before``; return how many."""
         status = await self._conn.execute(_DELETE_RUNS, before)
         return int(status.rsplit(" ", 1)[-1])
+
+    async def history_to_compact(self, *, ended_by: datetime, from_day: datetime, limit: int) -> list[str]:
+        """The closed day partitions of the history not compacted yet, newest first."""
+        return [r["name"] for r in await self._conn.fetch(_TO_COMPACT, ended_by, from_day, limit)]
+
+    async def compact_history(self, *, partition: str) -> int:
+        """Rewrite one closed day partition of the history sorted by (event, site, key, time)."""
+        return int(await self._conn.fetchval(_COMPACT, partition))
 
     async def partitions(self) -> list[Partition]:
         return [Partition(**dict(r)) for r in await self._conn.fetch(_LIST)]

@@ -217,3 +217,71 @@ def test_the_maintain_command(db_dsn: str) -> None:
     assert text.returncode == 0 and "retention off" in text.stdout
     bad = _cli("maintain", "--retention-days", "-1", dsn=db_dsn)
     assert bad.returncode == 2
+
+
+async def _history(conn: Conn, table: str) -> list[tuple[Any, ...]]:
+    rows = await conn.fetch(
+        f"SELECT event_id, bookmaker_id, key_id, captured_at, scrape_run_id, shape_id, odds FROM {table}"
+        " ORDER BY ctid"
+    )
+    return [tuple(r) for r in rows]
+
+
+async def test_compaction_sorts_a_closed_day_and_every_read_stays_the_same(conn: Conn) -> None:
+    now = datetime(2030, 6, 11, 9, 0, tzinfo=UTC)
+    day = now - timedelta(days=1)
+    first = make_batch(seed=7, events=4, markets_per_snapshot=8, now=day.replace(hour=10))
+    batches = [first, drift(first, seed=8, now=day.replace(hour=16), change=0.5)]
+    batches.append(drift(batches[-1], seed=9, now=day.replace(hour=22), change=0.5))
+    batches.append(drift(batches[-1], seed=10, now=now - timedelta(hours=1), change=0.5))  # today
+    for batch in batches:
+        await store_batch(conn, batch, await _run(conn))
+    part = f"odds_history_{day:%Y%m%d}"
+    before = await _history(conn, part)
+    assert len(before) > 100 and before != sorted(before, key=lambda r: r[:5])  # time order, not event order
+    repo = OddsRepository(conn)
+    moments = [day.replace(hour=h) for h in (11, 17, 23)] + [now]
+    events = [e.sportradar_id for e in first.events]
+    reads = [await repo.as_of(sportradar_id=sr, at=at) for sr in events for at in moments]
+    today_rows = await _history(conn, f"odds_history_{now:%Y%m%d}")
+
+    result = await maintain(conn, retention_days=30, now=now)
+
+    assert result.partitions_compacted == (part,) and result.compact_ms > 0
+    after = await _history(conn, part)
+    assert after == sorted(before, key=lambda r: r[:5])  # the same rows, in (event, site, key, time) order
+    assert await _history(conn, f"odds_history_{now:%Y%m%d}") == today_rows  # today's day is not over
+    assert [await repo.as_of(sportradar_id=sr, at=at) for sr in events for at in moments] == reads
+    bounds = await conn.fetchval(
+        "SELECT pg_get_expr(c.relpartbound, c.oid) FROM pg_class c WHERE c.relname = $1", part
+    )
+    assert bounds == f"FOR VALUES FROM ('{day:%Y-%m-%d} 00:00:00+00') TO ('{now:%Y-%m-%d} 00:00:00+00')"
+    indexed = {
+        r["indexdef"].split(" USING ")[1]
+        for r in await conn.fetch("SELECT indexdef FROM pg_indexes WHERE tablename = $1", part)
+    }
+    assert indexed == {"btree (event_id, bookmaker_id, key_id)", "brin (scrape_run_id)"}
+    assert (await maintain(conn, retention_days=30, now=now)).partitions_compacted == ()  # done once
+    # a late write to the compacted day still lands there
+    late = drift(batches[0], seed=11, now=day.replace(hour=12), change=1.0)
+    assert (await store_batch(conn, late, await _run(conn))).history_rows > 0
+    assert len(await _history(conn, part)) > len(after)
+
+
+async def test_compaction_off_and_a_bad_partition_name(conn: Conn) -> None:
+    now = datetime(2030, 7, 2, 9, 0, tzinfo=UTC)
+    await store_batch(
+        conn,
+        make_batch(seed=3, events=2, markets_per_snapshot=3, now=now - timedelta(days=1)),
+        await _run(conn),
+    )
+    assert (await maintain(conn, retention_days=0, compact=0, now=now)).partitions_compacted == ()
+    assert (await maintain(conn, retention_days=0, now=now)).partitions_compacted == (
+        f"odds_history_{now - timedelta(days=1):%Y%m%d}",
+    )
+    try:
+        await conn.fetchval("SELECT oddsstore_compact_history('odds_snapshots_20300701')")
+    except asyncpg.RaiseError as exc:
+        assert "not a day partition of odds_history" in str(exc)
+    else:
+        raise AssertionError("a snapshot partition was compacted")

@@ -1,0 +1,1 @@
+DROP FUNCTION oddsstore_compact_history(text);
