@@ -11,7 +11,9 @@ against the generator's own state: ``current_odds`` equals it and the latest his
 snapshots and status rows, and ``OddsRepository.as_of`` at random runs gives the markets the
 generator held then. The board's projection (``board_events``) is then written for every event as
 ``store_batch`` writes it (50 sportradar ids a transaction: ``projection_s``), and the board read from
-it must equal the board computed from ``current_odds`` (every event since the history's start).
+it must equal the board computed from ``current_odds`` (every event since the history's start). Then
+the closed days of the history are compacted as ``oddsstore run``'s daily maintenance does
+(``compact_s``), before every check.
 
 Then, warm, p50/p95 over ``--reps`` calls: ``ComparisonRepository.board()`` (CORE, every upcoming
 event: read from the projection), the same board computed from ``current_odds`` (``board_live``), its
@@ -71,6 +73,7 @@ from oddsstore.reads import CORE, ComparisonRepository, OddsRepository
 from oddsstore.reads.board_live import live_board
 from oddsstore.reads.lines import Catalogue, main_only_keys
 from oddsstore.reads.projection import VERSION, refresh_board
+from oddsstore.storage.maintenance import maintain
 
 BENCH_DSN_ENV = "ODDSSTORE_BENCH_DSN"
 COPY_EVERY = 8  # cycles of history rows per COPY
@@ -127,6 +130,9 @@ async def build(
     )
     await rewrite_current(conn, board)
     projection_s = await refresh_projection(conn, events)
+    compacted = time.perf_counter()
+    days = await maintain(conn, retention_days=0, compact=3, now=utcnow())  # as `run` does daily
+    compact_s = time.perf_counter() - compacted
     await conn.execute("VACUUM ANALYZE")
     build_s = time.perf_counter() - started
     problems += await check_current(conn, board, "at the end")
@@ -147,6 +153,8 @@ async def build(
         "first_cycle_s": round(first_s, 1),
         "check_s": round(time.perf_counter() - started - build_s, 1),
         "projection_s": round(projection_s, 1),
+        "compact_s": round(compact_s, 1),
+        "compacted": list(days.partitions_compacted),
         "history_rows": history_rows,
         "problems": problems,
         "as_of_checked": len(expected),
@@ -189,6 +197,8 @@ async def reuse(conn: asyncpg.Connection[Any]) -> dict[str, Any]:
         "check_s": None,
         "history_rows": int(await conn.fetchval("SELECT count(*) FROM odds_history")),
         "projection_s": None,
+        "compact_s": None,
+        "compacted": [],
         "problems": [],
         "as_of_checked": 0,
     }
