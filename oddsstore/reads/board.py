@@ -46,6 +46,7 @@ __all__ = [
     "Catalogue",
     "behind_only",
     "build_board",
+    "event_of",
 ]
 
 PLATFORMS_BY_ID = {1: Platform.BETPAWA, 2: Platform.SPORTYBET, 3: Platform.BET9JA}  # bookmakers.id
@@ -276,6 +277,25 @@ def behind_only(markets: Iterable[BoardMarket]) -> tuple[BoardMarket, ...]:
     )
 
 
+def event_of(
+    row: Mapping[str, Any], markets: tuple[BoardMarket, ...], *, only_behind: bool
+) -> BoardEvent | None:
+    """The board's event of one statement row (its facts) with its compared ``markets``; with
+    ``only_behind`` only what is behind, None when nothing is."""
+    if only_behind:
+        markets = behind_only(markets)
+        if not markets:
+            return None
+    return BoardEvent(
+        sportradar_id=row["sportradar_id"],
+        home_team=row["home_team"],
+        away_team=row["away_team"],
+        kickoff=row["kickoff"],
+        tournament=row["tournament"],
+        markets=markets,
+    )
+
+
 def build_board(
     rows: Iterable[Mapping[str, Any]],
     catalogue: Catalogue,
@@ -293,21 +313,11 @@ def build_board(
     chosen = chosen or {}
     events: list[BoardEvent] = []
     for r in rows:
-        markets = _event_markets(picks, catalogue, serves, two_way, chosen, r)
-        if only_behind:
-            markets = behind_only(markets)
-            if not markets:
-                continue
-        events.append(
-            BoardEvent(
-                sportradar_id=r["sportradar_id"],
-                home_team=r["home_team"],
-                away_team=r["away_team"],
-                kickoff=r["kickoff"],
-                tournament=r["tournament"],
-                markets=markets,
-            )
+        event = event_of(
+            r, _event_markets(picks, catalogue, serves, two_way, chosen, r), only_behind=only_behind
         )
+        if event is not None:
+            events.append(event)
     return Board(
         kickoff_from=kickoff_from,
         kickoff_to=kickoff_to,

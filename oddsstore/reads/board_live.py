@@ -35,6 +35,25 @@ class LiveRows:
     catalogue: Catalogue
     chosen: Mapping[tuple[str, int], int]
 
+    def board(
+        self,
+        picks: tuple[MarketPick, ...],
+        *,
+        kickoff_from: datetime,
+        kickoff_to: datetime | None,
+        only_behind: bool,
+    ) -> Board:
+        """The board of these rows, compared (``build_board``)."""
+        return build_board(
+            self.rows,
+            self.catalogue,
+            picks=picks,
+            kickoff_from=kickoff_from,
+            kickoff_to=kickoff_to,
+            only_behind=only_behind,
+            chosen=self.chosen,
+        )
+
 
 async def board_keys(conn: Connection, picks: Sequence[MarketPick]) -> dict[int, MarketKey]:
     """The market keys the ``picks`` take, by id."""
@@ -101,12 +120,4 @@ async def live_board(
     live = await live_rows(
         conn, picks, start=start, kickoff_to=kickoff_to, tournament=tournament, sportradar_ids=sportradar_ids
     )
-    return build_board(
-        live.rows,
-        live.catalogue,
-        picks=picks,
-        kickoff_from=start,
-        kickoff_to=kickoff_to,
-        only_behind=only_behind,
-        chosen=live.chosen,
-    )
+    return live.board(picks, kickoff_from=start, kickoff_to=kickoff_to, only_behind=only_behind)

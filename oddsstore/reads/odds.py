@@ -101,30 +101,31 @@ def _by_site(
     return {Platform(slug): entry for slug, entry in grouped.items()}
 
 
-def _grouped(records: list[asyncpg.Record]) -> dict[Platform, SiteOdds]:
+_S = TypeVar("_S")
+
+
+def _per_site(
+    records: list[asyncpg.Record], build: Callable[[asyncpg.Record], _T], make: Callable[..., _S]
+) -> dict[Platform, _S]:
+    """Per site its snapshot (``make``: ``SiteOdds`` or ``SitePrices``) with ``build`` of each row."""
     return {
-        platform: SiteOdds(
+        platform: make(
             platform=platform,
             snapshot_id=head["snapshot_id"],
             scrape_run_id=head["scrape_run_id"],
             captured_at=head["captured_at"],
             markets=tuple(markets),
         )
-        for platform, (head, markets) in _by_site(records, market_from_row).items()
+        for platform, (head, markets) in _by_site(records, build).items()
     }
+
+
+def _grouped(records: list[asyncpg.Record]) -> dict[Platform, SiteOdds]:
+    return _per_site(records, market_from_row, SiteOdds)
 
 
 def _priced(records: list[asyncpg.Record]) -> dict[Platform, SitePrices]:
-    return {
-        platform: SitePrices(
-            platform=platform,
-            snapshot_id=head["snapshot_id"],
-            scrape_run_id=head["scrape_run_id"],
-            captured_at=head["captured_at"],
-            markets=tuple(markets),
-        )
-        for platform, (head, markets) in _by_site(records, priced_from_row).items()
-    }
+    return _per_site(records, priced_from_row, SitePrices)
 
 
 class OddsRepository:

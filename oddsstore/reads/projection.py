@@ -24,8 +24,7 @@ from oddsstore.reads.board import (
     BoardEvent,
     BoardMarket,
     BoardOutcome,
-    behind_only,
-    build_board,
+    event_of,
 )
 from oddsstore.reads.board_live import board_keys, live_board, live_rows
 from oddsstore.reads.common import CORE, MarketKey, MarketPick
@@ -113,15 +112,7 @@ async def refresh_board(conn: Connection, sportradar_ids: Collection[str]) -> in
     ids = list(dict.fromkeys(sportradar_ids))
     await conn.execute(_LOCK, ids)
     live = await live_rows(conn, PROJECTED, start=_EVER, kickoff_to=None, tournament=None, sportradar_ids=ids)
-    board = build_board(
-        live.rows,
-        live.catalogue,
-        picks=PROJECTED,
-        kickoff_from=_EVER,
-        kickoff_to=None,
-        only_behind=False,
-        chosen=live.chosen,
-    )
+    board = live.board(PROJECTED, kickoff_from=_EVER, kickoff_to=None, only_behind=False)
     key_ids = {key: i for i, key in live.catalogue.keys.items()}
     params = [encode_event(r["id"], e, key_ids) for r, e in zip(live.rows, board.events, strict=True)]
     if params:
@@ -225,21 +216,8 @@ async def projected_board(
             if (event := live.get(r["sportradar_id"])) is not None:
                 events.append(event)
             continue
-        markets = _decode(r, keys, wanted)
-        if only_behind:
-            markets = behind_only(markets)
-            if not markets:
-                continue
-        events.append(
-            BoardEvent(
-                sportradar_id=r["sportradar_id"],
-                home_team=r["home_team"],
-                away_team=r["away_team"],
-                kickoff=r["kickoff"],
-                tournament=r["tournament"],
-                markets=markets,
-            )
-        )
+        if (event := event_of(r, _decode(r, keys, wanted), only_behind=only_behind)) is not None:
+            events.append(event)
     return Board(
         kickoff_from=start,
         kickoff_to=kickoff_to,
