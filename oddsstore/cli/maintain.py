@@ -1,5 +1,6 @@
-"""``oddsstore maintain [--retention-days N] [--days-ahead N]``: create the day partitions ahead and
-drop the ones older than the retention (whole partitions; current odds are kept)."""
+"""``oddsstore maintain [--retention-days N] [--days-ahead N] [--compact N]``: create the day partitions
+ahead, drop the ones older than the retention (whole partitions; current odds are kept) and compact up
+to N closed days of the history (1; the newest not compacted yet)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import orjson
 from oddsstore.cli._options import add_dsn, resolve_dsn
 from oddsstore.db import create_pool
 from oddsstore.storage.maintenance import (
+    DEFAULT_COMPACT,
     DEFAULT_DAYS_AHEAD,
     DEFAULT_RETENTION_DAYS,
     MaintenanceResult,
@@ -34,6 +36,12 @@ def register(subparsers: Any) -> None:
         type=int,
         default=DEFAULT_DAYS_AHEAD,
         help=f"partitions to create ahead (default {DEFAULT_DAYS_AHEAD})",
+    )
+    parser.add_argument(
+        "--compact",
+        type=int,
+        default=DEFAULT_COMPACT,
+        help=f"closed days of the history to compact, newest first (default {DEFAULT_COMPACT}; 0: none)",
     )
     add_dsn(parser)
     parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
@@ -56,11 +64,13 @@ def _summary(result: MaintenanceResult) -> str:
     return "\n".join(lines)
 
 
-async def _maintain(dsn: str, retention_days: int, days_ahead: int, as_json: bool) -> int:
+async def _maintain(dsn: str, retention_days: int, days_ahead: int, compact: int, as_json: bool) -> int:
     pool = await create_pool(dsn, min_size=1, max_size=1)
     try:
         async with pool.acquire() as conn:
-            result = await maintain(conn, retention_days=retention_days, days_ahead=days_ahead)
+            result = await maintain(
+                conn, retention_days=retention_days, days_ahead=days_ahead, compact=compact
+            )
     finally:
         await pool.close()
     print(orjson.dumps(result.to_dict()).decode() if as_json else _summary(result))
@@ -72,11 +82,13 @@ def run(args: argparse.Namespace) -> int:
     if not dsn:
         print("oddsstore maintain: no DSN: pass --dsn or set ODDSSTORE_DSN", file=sys.stderr)
         return 2
-    if args.retention_days < 0 or args.days_ahead < 0:
-        print("oddsstore maintain: --retention-days and --days-ahead must be >= 0", file=sys.stderr)
+    if args.retention_days < 0 or args.days_ahead < 0 or args.compact < 0:
+        print(
+            "oddsstore maintain: --retention-days, --days-ahead and --compact must be >= 0", file=sys.stderr
+        )
         return 2
     try:
-        return asyncio.run(_maintain(dsn, args.retention_days, args.days_ahead, args.json))
+        return asyncio.run(_maintain(dsn, args.retention_days, args.days_ahead, args.compact, args.json))
     except (ConnectionError, OSError, asyncpg.PostgresError) as exc:
         print(f"oddsstore maintain: {exc}", file=sys.stderr)
         return 1

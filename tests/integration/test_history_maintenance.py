@@ -213,10 +213,14 @@ def test_the_maintain_command(db_dsn: str) -> None:
     data = orjson.loads(done.stdout)
     assert data["partitions_created"] == 4 * 2
     assert data["cutoff"] is not None and data["partitions_dropped"] == []
-    text = _cli("maintain", "--retention-days", "0", dsn=db_dsn)
+    yesterday = datetime.now(UTC) - timedelta(days=1)
+    assert data["partitions_compacted"] == [f"odds_history_{yesterday:%Y%m%d}"]  # closed, not compacted yet
+    text = _cli("maintain", "--retention-days", "0", "--compact", "3", dsn=db_dsn)
     assert text.returncode == 0 and "retention off" in text.stdout
-    bad = _cli("maintain", "--retention-days", "-1", dsn=db_dsn)
-    assert bad.returncode == 2
+    assert "history partitions compacted: 0" in text.stdout  # yesterday's is done, older ones none
+    for bad_args in (("--retention-days", "-1"), ("--compact", "-1")):
+        bad = _cli("maintain", *bad_args, dsn=db_dsn)
+        assert bad.returncode == 2 and "must be >= 0" in bad.stderr
 
 
 async def _history(conn: Conn, table: str) -> list[tuple[Any, ...]]:
