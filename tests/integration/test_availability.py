@@ -3,16 +3,13 @@ the per-site, per-hour counts and the top reasons are computed here from the eve
 
 from __future__ import annotations
 
-import asyncio
-import os
-import sys
 from collections import Counter
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import asyncpg
 import orjson
+from cli_proc_kit import cli
 from reads_kit import event_on, one_x_two
 
 from oddsstore.models import ALL_PLATFORMS, Platform, ScrapeBatch, ScrapedEvent, SiteResult
@@ -20,7 +17,6 @@ from oddsstore.repositories import ScrapeRunsRepository, ScrapeStatusRepository
 from oddsstore.storage.batch import store_batch
 from oddsstore.storage.maintenance import maintain
 
-ROOT = Path(__file__).resolve().parents[2]
 BP, SB, B9 = Platform.BETPAWA, Platform.SPORTYBET, Platform.BET9JA
 KICKOFF = datetime.now(UTC) + timedelta(days=2)
 
@@ -101,23 +97,6 @@ async def _store(dsn: str) -> dict[str, datetime]:
     return hours
 
 
-async def _cli(*args: str) -> tuple[int, str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "ODDSSTORE_DSN"}
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "oddsstore",
-        *args,
-        cwd=ROOT,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await proc.communicate()
-    assert proc.returncode is not None
-    return proc.returncode, out.decode(), err.decode()
-
-
 def _by_hour(body: dict[str, Any]) -> dict[str, dict[str, dict[str, Any]]]:
     out: dict[str, dict[str, dict[str, Any]]] = {}
     for row in body["hours"]:
@@ -128,7 +107,7 @@ def _by_hour(body: dict[str, Any]) -> dict[str, dict[str, dict[str, Any]]]:
 
 async def test_availability_counts_per_site_and_hour_and_ranks_the_failure_reasons(db_dsn: str) -> None:
     hours = await _store(db_dsn)
-    code, out, err = await _cli("availability", "--dsn", db_dsn, "--hours", "3", "--json")
+    code, out, err = await cli("availability", "--dsn", db_dsn, "--hours", "3", "--json")
     assert code == 0, err
     got = _by_hour(orjson.loads(out))
     # the two recent hours, exactly as built; the one six hours back is outside --hours 3
@@ -141,12 +120,12 @@ async def test_availability_counts_per_site_and_hour_and_ranks_the_failure_reaso
         {"reason": "http_503", "events": 2},
         {"reason": "malformed_json", "events": 1},  # a tie with not_found, broken by name
     ]
-    code, out, _ = await _cli("availability", "--dsn", db_dsn, "--hours", "8", "--json", "--top", "5")
+    code, out, _ = await cli("availability", "--dsn", db_dsn, "--hours", "8", "--json", "--top", "5")
     wider = _by_hour(orjson.loads(out))
     assert wider[hours["long_ago"].isoformat()] == _expected(LONG_AGO, top=5)
     assert wider[hours["earlier"].isoformat()] == _expected(EARLIER, top=5)
     # the table says the same for a person
-    code, text, _ = await _cli("availability", "--dsn", db_dsn, "--hours", "3")
+    code, text, _ = await cli("availability", "--dsn", db_dsn, "--hours", "3")
     line = next(x for x in text.splitlines() if x.startswith(f"{hours['earlier']:%Y-%m-%d %H:%M} bet9ja"))
     assert line.split()[3:7] == ["10", "3", "7", "70.0%"]
     assert line.endswith("timeout 3, http_503 2, malformed_json 1")

@@ -6,16 +6,15 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sys
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import asyncpg
 import pytest
+from cli_proc_kit import cli
 
 from oddsstore.db import with_database
 
-ROOT = Path(__file__).resolve().parents[2]
 MARKER = "Mk7-uniq-pw-5d1f@9"  # "@" makes the URI form percent-encode it
 SECRETS = (MARKER, quote(MARKER, safe=""), "Mk7-uniq-pw")
 CLOSED = "http://127.0.0.1:9"  # nothing listens there; the checks come before any request
@@ -28,23 +27,6 @@ def _with_marker(dsn: str) -> str:
     user = userinfo.partition(":")[0] or "postgres"
     netloc = f"{user}:{quote(MARKER, safe='')}@{host}"
     return f"{parts.scheme}://{netloc}{parts.path}" + (f"?{parts.query}" if parts.query else "")
-
-
-async def _cli(*args: str) -> tuple[int, str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("ODDSSTORE_DSN", "ODDSSTORE_TOKEN")}
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "oddsstore",
-        *args,
-        cwd=ROOT,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(proc.communicate(), 120)
-    assert proc.returncode is not None
-    return proc.returncode, out.decode(), err.decode()
 
 
 def _cases(dsn: str, empty_dsn: str, tmp: Path) -> dict[str, tuple[int, list[str]]]:
@@ -90,7 +72,7 @@ async def test_every_bad_input_is_one_line_a_non_zero_exit_no_traceback_no_run_r
 
         async def one(argv: list[str]) -> tuple[int, str, str]:
             async with gate:
-                return await _cli(*argv)
+                return await cli(*argv)
 
         done = await asyncio.gather(*(one(argv) for _, argv in cases.values()))
         results = dict(zip(cases, done, strict=True))

@@ -7,23 +7,19 @@ in the query string, plain and percent-encoded.
 
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
-import sys
 import traceback
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import pytest
+from cli_proc_kit import run_cli
 from loguru import logger
 
 from oddsstore.db import MigrationError, apply_migrations, create_pool
 
 PASSWORD = "Hunter2-Xq9v@Secret"  # "@" makes the URI form percent-encode it
 SECRETS = (PASSWORD, quote(PASSWORD, safe=""), "Hunter2-Xq9v")
-ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 def _closed_port() -> int:
@@ -80,19 +76,6 @@ async def test_library_errors_and_logs_do_not_show_the_password(
     _assert_clean("\n".join(captured_logs), "the log")
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "ODDSSTORE_DSN"}
-    return subprocess.run(
-        [sys.executable, "-m", "oddsstore", "-v", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
-        env=env,
-        check=False,
-    )
-
-
 @pytest.mark.parametrize("index", [0, 1, 2], ids=["userinfo", "query", "server-refuses"])
 @pytest.mark.parametrize("command", ["migrate", "status", "cycle", "cycle-json"])
 def test_cli_output_does_not_show_the_password(pg_dsn: str, index: int, command: str) -> None:
@@ -116,7 +99,7 @@ def test_cli_output_does_not_show_the_password(pg_dsn: str, index: int, command:
             *(f"--base-url={s}={closed}" for s in ("betpawa", "sportybet", "bet9ja")),
         ],
     }[command]
-    done = _cli(*argv)
+    done = run_cli("-v", *argv)
     assert done.returncode != 0, done.stdout + done.stderr
     assert done.stderr.strip(), "the failure is reported"
     _assert_clean(done.stdout, "stdout")
@@ -137,14 +120,14 @@ def test_a_cycle_that_runs_keeps_the_password_out_of_progress_events_and_rows(db
     dsn = _with_password(db_dsn)
     closed = f"http://127.0.0.1:{_closed_port()}"
     sites = [f"--base-url={s}={closed}" for s in ("betpawa", "sportybet", "bet9ja")]
-    done = _cli("cycle", "--dsn", dsn, "--json", *sites)
+    done = run_cli("-v", "cycle", "--dsn", dsn, "--json", *sites)
     events = [line for line in done.stdout.splitlines() if line.startswith("{")]
     assert len(events) >= 2, done.stdout + done.stderr  # the run started, and ended (failed: no site)
     assert events[0].startswith('{"type":"CYCLE_START"')
     assert events[-1].startswith('{"type":"CYCLE_COMPLETE"')
     _assert_clean(done.stdout, "progress events")
     _assert_clean(done.stderr, "stderr")
-    check = _cli("status", "1", "--dsn", dsn, "--json")
+    check = run_cli("-v", "status", "1", "--dsn", dsn, "--json")
     assert check.returncode == 0, check.stdout + check.stderr
     assert check.stdout.startswith('{"run":{"id":1,"status":"failed"')
     _assert_clean(check.stdout + check.stderr, "status output")

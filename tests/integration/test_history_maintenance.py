@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeAlias
 
 import asyncpg
 import orjson
+from cli_proc_kit import run_cli
 from history_kit import drift, full_state, sorted_markets
 
 from oddsstore.devtools.batches import make_batch
@@ -136,17 +134,6 @@ async def test_retention_zero_keeps_everything(conn: Conn) -> None:
     assert await conn.fetchval("SELECT count(*) FROM odds_history") == 6
 
 
-def _cli(*args: str, dsn: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "ODDSSTORE_DSN"}
-    return subprocess.run(
-        [sys.executable, "-m", "oddsstore", *args, "--dsn", dsn],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
 async def test_the_odds_command(db_dsn: str) -> None:
     t0 = datetime(2026, 9, 1, 10, 0, tzinfo=UTC)
     first = make_batch(seed=7, events=1, markets_per_snapshot=5, now=t0)
@@ -160,7 +147,7 @@ async def test_the_odds_command(db_dsn: str) -> None:
         await conn.close()
     sr = first.events[0].sportradar_id
 
-    done = _cli("odds", sr, "--at", "2026-09-01T10:02:00Z", "--json", dsn=db_dsn)
+    done = run_cli("odds", sr, "--at", "2026-09-01T10:02:00Z", "--json", "--dsn", db_dsn)
     assert done.returncode == 0, done.stderr
     assert len(done.stdout.strip().splitlines()) == 1
     data = orjson.loads(done.stdout)
@@ -187,39 +174,39 @@ async def test_the_odds_command(db_dsn: str) -> None:
         key = lambda m: (m["market_id"], repr(m["line"]))  # noqa: E731
         assert sorted(site["markets"], key=key) == sorted(expected, key=key)
 
-    now = _cli("odds", sr, "--site", "bet9ja", "--json", dsn=db_dsn)
+    now = run_cli("odds", sr, "--site", "bet9ja", "--json", "--dsn", db_dsn)
     assert now.returncode == 0, now.stderr
     assert list(orjson.loads(now.stdout)["sites"]) == ["bet9ja"]
     assert orjson.loads(now.stdout)["sites"]["bet9ja"]["run_id"] == runs[1]
 
-    table = _cli("odds", sr, dsn=db_dsn)
+    table = run_cli("odds", sr, "--dsn", db_dsn)
     assert table.returncode == 0 and "betpawa: run" in table.stdout
 
     for args, needle in (
         (("odds", "sr:match:404"), "no stored run of sr:match:404"),
         (("odds", sr, "--at", "2026-09-01T09:00:00Z"), "at or before 2026-09-01T09:00:00+00:00"),
     ):
-        missing = _cli(*args, dsn=db_dsn)
+        missing = run_cli(*args, "--dsn", db_dsn)
         assert missing.returncode == 1
         assert needle in missing.stderr
         assert "Traceback" not in missing.stderr
-    bad = _cli("odds", sr, "--at", "yesterday", dsn=db_dsn)
+    bad = run_cli("odds", sr, "--at", "yesterday", "--dsn", db_dsn)
     assert bad.returncode == 2 and "ISO 8601" in bad.stderr and "Traceback" not in bad.stderr
 
 
 def test_the_maintain_command(db_dsn: str) -> None:
-    done = _cli("maintain", "--retention-days", "30", "--days-ahead", "9", "--json", dsn=db_dsn)
+    done = run_cli("maintain", "--retention-days", "30", "--days-ahead", "9", "--json", "--dsn", db_dsn)
     assert done.returncode == 0, done.stderr
     data = orjson.loads(done.stdout)
     assert data["partitions_created"] == 4 * 2
     assert data["cutoff"] is not None and data["partitions_dropped"] == []
     yesterday = datetime.now(UTC) - timedelta(days=1)
     assert data["partitions_compacted"] == [f"odds_history_{yesterday:%Y%m%d}"]  # closed, not compacted yet
-    text = _cli("maintain", "--retention-days", "0", "--compact", "3", dsn=db_dsn)
+    text = run_cli("maintain", "--retention-days", "0", "--compact", "3", "--dsn", db_dsn)
     assert text.returncode == 0 and "retention off" in text.stdout
     assert "history partitions compacted: 0" in text.stdout  # yesterday's is done, older ones none
     for bad_args in (("--retention-days", "-1"), ("--compact", "-1")):
-        bad = _cli("maintain", *bad_args, dsn=db_dsn)
+        bad = run_cli("maintain", *bad_args, "--dsn", db_dsn)
         assert bad.returncode == 2 and "must be >= 0" in bad.stderr
 
 
