@@ -24,8 +24,9 @@ storage, and the window's batches being scraped or scraped and waiting for the q
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
 from typing import Any, Protocol
 
 import attrs
@@ -73,6 +74,20 @@ class ScrapeEvent(Protocol):
     ) -> Coroutine[Any, Any, ScrapedEvent]: ...
 
 
+@contextlib.contextmanager
+def _held_at_failure(storer: BatchStorer, run_id: int) -> Iterator[dict[int, ScrapeBatch]]:
+    """The batches scraped in full and not handed to the storer yet (the caller fills it); at any
+    exception they go to a deferring storer's :meth:`hold`, in order."""
+    ready: dict[int, ScrapeBatch] = {}
+    try:
+        yield ready
+    except BaseException:
+        if isinstance(storer, DeferringStorer):
+            for index in sorted(ready):
+                storer.hold(ready[index], run_id)
+        raise
+
+
 async def run_pipeline(
     scrape_event: ScrapeEvent,
     batches: Sequence[tuple[EventTarget, ...]],
@@ -91,123 +106,92 @@ async def run_pipeline(
     the batches scraped in full by then go to a deferring storer's :meth:`hold`, to be stored in a
     stop's grace or spilled, never dropped (one whose store was overtaken the storer holds itself).
     """
-    ready: dict[int, ScrapeBatch] = {}  # scraped in full, not handed to the storer yet
-    try:
-        await _run_pipeline(
-            scrape_event,
-            batches,
-            scrape_window=scrape_window,
-            run_id=run_id,
-            storer=storer,
-            emit=emit,
-            totals=totals,
-            after_batch=after_batch,
-            ready=ready,
-        )
-    except BaseException:
-        if isinstance(storer, DeferringStorer):
-            for index in sorted(ready):
-                storer.hold(ready[index], run_id)
-        raise
+    with _held_at_failure(storer, run_id) as ready:
+        window = asyncio.Semaphore(scrape_window)
+        started: asyncio.Queue[_InFlight | None] = asyncio.Queue()
+        to_store: asyncio.Queue[tuple[ScrapeBatch, int] | None] = asyncio.Queue(maxsize=1)
 
+        async with asyncio.TaskGroup() as group:
 
-async def _run_pipeline(
-    scrape_event: ScrapeEvent,
-    batches: Sequence[tuple[EventTarget, ...]],
-    *,
-    scrape_window: int,
-    run_id: int,
-    storer: BatchStorer,
-    emit: Emit,
-    totals: CycleTotals,
-    after_batch: Callable[[int, int, StoreResult], Awaitable[None]] | None,
-    ready: dict[int, ScrapeBatch],
-) -> None:
-    window = asyncio.Semaphore(scrape_window)
-    started: asyncio.Queue[_InFlight | None] = asyncio.Queue()
-    to_store: asyncio.Queue[tuple[ScrapeBatch, int] | None] = asyncio.Queue(maxsize=1)
+            async def launcher() -> None:
+                for index, targets in enumerate(batches):
+                    await window.acquire()
+                    emit(
+                        BatchStart(
+                            run_id=run_id,
+                            batch_index=index,
+                            events=len(targets),
+                            requests=requests_by_platform(targets),
+                        )
+                    )
+                    tasks = [
+                        group.create_task(scrape_event(t, emit=emit, run_id=run_id, batch_index=index))
+                        for t in targets
+                    ]
+                    started.put_nowait(_InFlight(index, tasks, time.perf_counter()))
+                started.put_nowait(None)
 
-    async with asyncio.TaskGroup() as group:
+            async def collector() -> None:
+                while (flight := await started.get()) is not None:
+                    events = [await task for task in flight.tasks]
+                    scrape_ms = int((time.perf_counter() - flight.started) * 1000)
+                    batch = ScrapeBatch(events=tuple(events), batch_index=flight.index)
+                    ready[flight.index] = batch
+                    await to_store.put((batch, scrape_ms))
+                    window.release()
+                await to_store.put(None)
 
-        async def launcher() -> None:
-            for index, targets in enumerate(batches):
-                await window.acquire()
+            async def account(batch: ScrapeBatch, result: StoreResult, scrape_ms: int, store_ms: int) -> None:
+                scraped = sum(1 for e in batch.events if _is_scraped(e))
+                failed = len(batch.events) - scraped
+                totals.events_scraped += scraped
+                totals.events_failed += failed
+                totals.events_stored += result.events_stored
+                totals.snapshots_created += result.snapshots_created
+                totals.markets_stored += result.markets_stored
+                totals.history_rows += result.history_rows
+                totals.store_errors += len(result.errors)
+                totals.batches_stored += 1
+                totals.scrape_ms += scrape_ms
+                totals.store_ms += store_ms
                 emit(
-                    BatchStart(
+                    BatchComplete(
                         run_id=run_id,
-                        batch_index=index,
-                        events=len(targets),
-                        requests=requests_by_platform(targets),
+                        batch_index=batch.batch_index,
+                        events=len(batch.events),
+                        events_stored=result.events_stored,
+                        events_failed=failed,
+                        snapshots_created=result.snapshots_created,
+                        markets_stored=result.markets_stored,
+                        history_rows=result.history_rows,
+                        current_rows=result.current_rows,
+                        errors=len(result.errors),
+                        scrape_ms=scrape_ms,
+                        store_ms=store_ms,
                     )
                 )
-                tasks = [
-                    group.create_task(scrape_event(t, emit=emit, run_id=run_id, batch_index=index))
-                    for t in targets
-                ]
-                started.put_nowait(_InFlight(index, tasks, time.perf_counter()))
-            started.put_nowait(None)
+                if after_batch is not None:
+                    await after_batch(scraped, failed, result)
 
-        async def collector() -> None:
-            while (flight := await started.get()) is not None:
-                events = [await task for task in flight.tasks]
-                scrape_ms = int((time.perf_counter() - flight.started) * 1000)
-                batch = ScrapeBatch(events=tuple(events), batch_index=flight.index)
-                ready[flight.index] = batch
-                await to_store.put((batch, scrape_ms))
-                window.release()
-            await to_store.put(None)
+            deferred_scrape_ms: dict[int, int] = {}
 
-        async def account(batch: ScrapeBatch, result: StoreResult, scrape_ms: int, store_ms: int) -> None:
-            scraped = sum(1 for e in batch.events if _is_scraped(e))
-            failed = len(batch.events) - scraped
-            totals.events_scraped += scraped
-            totals.events_failed += failed
-            totals.events_stored += result.events_stored
-            totals.snapshots_created += result.snapshots_created
-            totals.markets_stored += result.markets_stored
-            totals.history_rows += result.history_rows
-            totals.store_errors += len(result.errors)
-            totals.batches_stored += 1
-            totals.scrape_ms += scrape_ms
-            totals.store_ms += store_ms
-            emit(
-                BatchComplete(
-                    run_id=run_id,
-                    batch_index=batch.batch_index,
-                    events=len(batch.events),
-                    events_stored=result.events_stored,
-                    events_failed=failed,
-                    snapshots_created=result.snapshots_created,
-                    markets_stored=result.markets_stored,
-                    history_rows=result.history_rows,
-                    current_rows=result.current_rows,
-                    errors=len(result.errors),
-                    scrape_ms=scrape_ms,
-                    store_ms=store_ms,
-                )
-            )
-            if after_batch is not None:
-                await after_batch(scraped, failed, result)
+            async def stored_late(batch: ScrapeBatch, result: StoreResult) -> None:
+                await account(batch, result, deferred_scrape_ms.pop(batch.batch_index, 0), 0)
 
-        deferred_scrape_ms: dict[int, int] = {}
+            if isinstance(storer, DeferringStorer):
+                storer.on_late_store(stored_late)
 
-        async def stored_late(batch: ScrapeBatch, result: StoreResult) -> None:
-            await account(batch, result, deferred_scrape_ms.pop(batch.batch_index, 0), 0)
+            async def store_worker() -> None:
+                while (item := await to_store.get()) is not None:
+                    batch, scrape_ms = item
+                    start = time.perf_counter()
+                    del ready[batch.batch_index]  # the storer's from here on
+                    result = await storer.store(batch, run_id)
+                    if result is DEFERRED:  # waits in the storer's backlog; counted when stored
+                        deferred_scrape_ms[batch.batch_index] = scrape_ms
+                        continue
+                    await account(batch, result, scrape_ms, int((time.perf_counter() - start) * 1000))
 
-        if isinstance(storer, DeferringStorer):
-            storer.on_late_store(stored_late)
-
-        async def store_worker() -> None:
-            while (item := await to_store.get()) is not None:
-                batch, scrape_ms = item
-                start = time.perf_counter()
-                del ready[batch.batch_index]  # the storer's from here on
-                result = await storer.store(batch, run_id)
-                if result is DEFERRED:  # waits in the storer's backlog; counted when stored
-                    deferred_scrape_ms[batch.batch_index] = scrape_ms
-                    continue
-                await account(batch, result, scrape_ms, int((time.perf_counter() - start) * 1000))
-
-        group.create_task(launcher())
-        group.create_task(collector())
-        group.create_task(store_worker())
+            group.create_task(launcher())
+            group.create_task(collector())
+            group.create_task(store_worker())
