@@ -22,6 +22,7 @@ import attrs
 
 from oddsstore.devtools.batches import make_batch
 from oddsstore.models import Platform, RunStatus, ScrapeBatch
+from oddsstore.repositories.bookmakers import BOOKMAKER_IDS
 from oddsstore.repositories.odds_codec import encode_odds
 from oddsstore.repositories.scrape_runs import ScrapeRunsRepository
 from oddsstore.storage.batch import store_batch
@@ -31,7 +32,6 @@ BATCH_SPACING = timedelta(seconds=2)  # a cycle's 26 batches are captured 2 s ap
 BATCHES = 26
 EVENTS_PER_BATCH = 50
 VARIANTS = 16
-BOOKMAKER_IDS = {Platform.BETPAWA: 1, Platform.SPORTYBET: 2, Platform.BET9JA: 3}
 
 Key = tuple[str, float | None, str | None, float | None, float | None]
 Signed = tuple[float, ...]

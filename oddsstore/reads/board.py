@@ -35,10 +35,10 @@ from oddsstore.reads.lines import (
     main_key,
     two_way_shapes,
 )
+from oddsstore.repositories.bookmakers import PLATFORMS_BY_ID
 from oddsstore.repositories.odds_codec import decode_odds
 
 __all__ = [
-    "PLATFORMS_BY_ID",
     "Board",
     "BoardEvent",
     "BoardMarket",
@@ -49,7 +49,6 @@ __all__ = [
     "event_of",
 ]
 
-PLATFORMS_BY_ID = {1: Platform.BETPAWA, 2: Platform.SPORTYBET, 3: Platform.BET9JA}  # bookmakers.id
 _SLUGS = {p: p.value for p in Platform}  # a plain str, without the enum's property lookup
 # every tuple of distinct sites in site order: odds keyed in one of these need no reordering
 _IN_SITE_ORDER = frozenset(

@@ -11,7 +11,9 @@ from typing import Any
 
 import attrs
 
+from oddsstore.models import Platform
 from oddsstore.reads.common import MarketKey, MarketPick
+from oddsstore.repositories.bookmakers import BOOKMAKER_IDS
 from oddsstore.repositories.odds_codec import decode_odds
 
 __all__ = [
@@ -25,6 +27,8 @@ __all__ = [
     "two_way_shapes",
     "with_lines",
 ]
+
+_BETPAWA = BOOKMAKER_IDS[Platform.BETPAWA]
 
 
 def line_order(key: MarketKey) -> tuple[bool, float, str, float]:
@@ -108,7 +112,7 @@ def main_lines(
         sr, key_ids = r["sportradar_id"], r["key_ids"] or ()
         columns: Columns = (r["platforms"] or (), key_ids, r["shape_ids"] or (), r["odds"] or ())
         for n in mains:
-            betpawa = [i for i, k in enumerate(key_ids) if n in served[k] and columns[0][i] == 1]
+            betpawa = [i for i, k in enumerate(key_ids) if n in served[k] and columns[0][i] == _BETPAWA]
             line = main_key(betpawa, columns, catalogue.keys, two_way)
             if line is not None:
                 chosen[(sr, n)] = line

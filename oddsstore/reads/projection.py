@@ -19,7 +19,6 @@ from typing import Any
 from oddsstore.db import Connection, load_sql
 from oddsstore.models import Platform
 from oddsstore.reads.board import (
-    PLATFORMS_BY_ID,
     Board,
     BoardEvent,
     BoardMarket,
@@ -28,6 +27,7 @@ from oddsstore.reads.board import (
 )
 from oddsstore.reads.board_live import board_keys, live_board, live_rows
 from oddsstore.reads.common import CORE, MarketKey, MarketPick
+from oddsstore.repositories.bookmakers import BOOKMAKER_IDS, PLATFORMS_BY_ID
 
 __all__ = ["PROJECTED", "VERSION", "encode_event", "projected_board", "projection_positions", "refresh_board"]
 
@@ -43,7 +43,6 @@ _UPSERT = load_sql("projection/upsert_board_event")
 _SELECT = load_sql("projection/select_board_events")
 
 _SITES = tuple(sorted(PLATFORMS_BY_ID))  # bookmaker ids, in site order
-_ID_OF = {p: i for i, p in PLATFORMS_BY_ID.items()}
 _PICK_OF_MARKET = {p.market_id: n for n, p in enumerate(PROJECTED)}
 if len(_PICK_OF_MARKET) != len(PROJECTED):  # a market's row must name the one pick it answers
     raise RuntimeError("the projected picks must name distinct markets")
@@ -86,14 +85,14 @@ def encode_event(event_id: int, event: BoardEvent, key_ids: Mapping[MarketKey, i
         m_picks.append(_PICK_OF_MARKET[m.key[0]])
         m_keys.append(key_ids[m.key])
         m_names.append(m.market_name)
-        m_sites.append(sum(1 << _ID_OF[p] for p in m.sites))
+        m_sites.append(sum(1 << BOOKMAKER_IDS[p] for p in m.sites))
         margins.extend(m.margins.get(PLATFORMS_BY_ID[b]) for b in _SITES)
         counts.append(len(m.outcomes))
         for o in m.outcomes:
             o_names.append(o.name)
             by_site = o.odds
             odds.extend(by_site.get(PLATFORMS_BY_ID[b]) for b in _SITES)
-            best.append(0 if o.best_competitor is None else _ID_OF[o.best_competitor])
+            best.append(0 if o.best_competitor is None else BOOKMAKER_IDS[o.best_competitor])
             best_odds.append(o.best_competitor_odds)
             gaps.append(o.gap_pct)
             behinds.append(o.behind)

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from oddsstore.db import Connection
-from oddsstore.models import Platform
+from oddsstore.repositories.bookmakers import BOOKMAKER_IDS
 from oddsstore.repositories.columns import MarketKey, MarketShape
 from oddsstore.repositories.history import ChangeColumns, HistoryRepository, Owner, Position, State
 from oddsstore.repositories.snapshots import CreatedSnapshot
@@ -27,8 +27,6 @@ from oddsstore.storage.rows import SnapshotBatch
 
 __all__ = ["BOOKMAKER_IDS", "CreatedSnapshot", "diff_states", "lock_keys", "store_changes"]
 
-# bookmakers.id as seeded by the migrations.
-BOOKMAKER_IDS: Mapping[Platform, int] = {Platform.BETPAWA: 1, Platform.SPORTYBET: 2, Platform.BET9JA: 3}
 
 _OWNER_SPACE = 10**15  # advisory lock keys: -(bookmaker * 10^15 + event id), -(9 * 10^15 + run id)
 

@@ -10,6 +10,7 @@ from typing import Any, TypeAlias
 import asyncpg
 
 from oddsstore.db import apply_migrations, create_pool, migrations_dir, with_database
+from oddsstore.repositories.bookmakers import BOOKMAKER_IDS
 
 Conn: TypeAlias = "asyncpg.Connection[Any]"
 
@@ -179,8 +180,9 @@ async def test_status_row_is_unique_per_run_and_event(conn: Conn, run_id: int) -
 
 
 async def test_bookmakers_are_seeded(conn: Conn) -> None:
-    rows = await conn.fetch("SELECT slug FROM bookmakers ORDER BY id")
-    assert [r["slug"] for r in rows] == ["betpawa", "sportybet", "bet9ja"]
+    rows = await conn.fetch("SELECT id, slug FROM bookmakers ORDER BY id")
+    assert [(r["id"], r["slug"]) for r in rows] == [(1, "betpawa"), (2, "sportybet"), (3, "bet9ja")]
+    assert {p.value: i for p, i in BOOKMAKER_IDS.items()} == {r["slug"]: r["id"] for r in rows}
 
 
 async def test_migrating_again_is_a_no_op(db_dsn: str) -> None:
