@@ -56,6 +56,14 @@ class Child:
                     if event["type"] == event_type:
                         return dict(event)
 
+    async def serving(self, port: int) -> str:
+        """Wait for ``oddsstore serve``'s first line (its URL); the base URL on ``port``."""
+        assert self.proc.stdout is not None
+        line = await asyncio.wait_for(self.proc.stdout.readline(), 60)
+        self.stdout += line.decode()
+        assert b"oddsstore serve: http://" in line, self.stdout
+        return f"http://127.0.0.1:{port}"
+
     async def finish(self, timeout_s: float = 60.0) -> int:
         """Wait for the exit; keep what it wrote."""
         out, err = await asyncio.wait_for(self.proc.communicate(), timeout_s)

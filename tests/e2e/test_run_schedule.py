@@ -285,10 +285,7 @@ async def test_serve_serves_metrics_and_healthz_for_the_cycles_it_runs(db_dsn: s
     async with _simulator(10, 0.003) as sim:
         argv = ["serve", "--dsn", db_dsn, "--port", str(port), "--batch-size", "4"]
         async with oddsstore(*argv, *site_args(sim)) as child, aiohttp.ClientSession() as session:
-            assert child.proc.stdout is not None
-            line = await asyncio.wait_for(child.proc.stdout.readline(), 60)
-            assert b"oddsstore serve: http://" in line
-            base = f"http://127.0.0.1:{port}"
+            base = await child.serving(port)
             async with session.post(f"{base}/cycles", json={}) as response:
                 run_id = (await response.json())["run_id"]
             async with session.get(f"{base}/cycles/{run_id}/events") as response:

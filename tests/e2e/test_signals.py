@@ -122,10 +122,7 @@ async def test_sigterm_to_serve_finalizes_the_running_cycle_and_exits_0(db_dsn: 
     async with slow_simulator(80) as sim:
         argv = ["serve", "--dsn", db_dsn, "--port", str(port), "--batch-size", "5"]
         async with oddsstore(*argv, *site_args(sim)) as child, aiohttp.ClientSession() as session:
-            assert child.proc.stdout is not None
-            line = await asyncio.wait_for(child.proc.stdout.readline(), 60)
-            assert b"oddsstore serve: http://" in line
-            base = f"http://127.0.0.1:{port}"
+            base = await child.serving(port)
             async with session.post(f"{base}/cycles", json={}) as response:
                 assert response.status == 202
                 run_id = (await response.json())["run_id"]
